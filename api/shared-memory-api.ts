@@ -28,6 +28,15 @@ export const deviceInfoSchema = z.object({
   allocations: z.number().int(),
 });
 
+export const driverServiceSchema = z.object({
+  /** The kernel driver as the OS sees it: Windows service / Linux module. */
+  state: z.enum(['running', 'stopped', 'not-installed', 'unknown']),
+  /** One sentence for the window, e.g. "Service SharedMemory is installed but stopped". */
+  detail: z.string(),
+  /** True when this process may start it now (elevated on Windows, root on Linux). */
+  canStart: z.boolean(),
+});
+
 export const statusSchema = z.object({
   backend: z.object({
     kind: backendKindSchema,
@@ -46,6 +55,8 @@ export const statusSchema = z.object({
       mappedSize: z.number().int(),
     })
     .nullable(),
+  /** The installed driver's state, or null where the app cannot tell. */
+  driverService: driverServiceSchema.nullable(),
 });
 
 export const valuesSchema = z.object({
@@ -90,6 +101,11 @@ export const apiDefinition = {
     request: z.object({}).strict(),
     response: statusSchema,
   },
+  /** Starts the installed kernel driver and switches to it (needs privileges). */
+  startDriver: {
+    request: z.object({}).strict(),
+    response: statusSchema,
+  },
 } as const;
 
 export type ApiName = keyof typeof apiDefinition;
@@ -98,6 +114,7 @@ export type ApiRequest<N extends ApiName> = z.infer<(typeof apiDefinition)[N]['r
 export type ApiResponse<N extends ApiName> = z.infer<(typeof apiDefinition)[N]['response']>;
 
 export type Status = z.infer<typeof statusSchema>;
+export type DriverServiceStatus = z.infer<typeof driverServiceSchema>;
 export type Values = z.infer<typeof valuesSchema>;
 export type Verification = z.infer<typeof verificationSchema>;
 

@@ -1,0 +1,36 @@
+// Browser mode's wire protocol: the same API as the Electron preload, carried
+// as JSON over one WebSocket. The server is server/; the client is the
+// renderer's web transport. Both validate with these schemas.
+//
+//   page:      GET  /?token=TOKEN          (the token is also accepted as the
+//                                            `shm_token` cookie the server sets)
+//   socket:    GET  /api?token=TOKEN       (WebSocket; Origin must equal
+//                                            http://<Host header>)
+//   client -> server   { id, name, request }
+//   server -> client   { id, result }        id null when the message was unreadable
+import { z } from 'zod';
+import { apiErrorSchema, apiNames, type ApiName } from './shared-memory-api.js';
+
+export const WEB_SOCKET_PATH = '/api';
+export const TOKEN_QUERY_PARAM = 'token';
+export const TOKEN_COOKIE = 'shm_token';
+/** Larger messages are refused; the largest legal request is a 4096-value write. */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+export const callMessageSchema = z
+  .object({
+    id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    name: z.enum(apiNames as [ApiName, ...ApiName[]]),
+    request: z.unknown(),
+  })
+  .strict();
+export type CallMessage = z.infer<typeof callMessageSchema>;
+
+export const resultMessageSchema = z.object({
+  id: z.number().int().nullable(),
+  result: z.union([
+    z.object({ ok: z.literal(true), value: z.unknown() }),
+    z.object({ ok: z.literal(false), error: apiErrorSchema }),
+  ]),
+});
+export type ResultMessage = z.infer<typeof resultMessageSchema>;
