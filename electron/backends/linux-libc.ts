@@ -1,0 +1,70 @@
+// The few libc calls the Linux backend needs, bound with koffi. Main-process
+// only: koffi is a native module and the renderer never loads it.
+//
+// Pointers are BigInt in koffi 3. Every call is followed by errno() so the
+// caller can turn a failure into a DeviceError before anything else runs.
+import koffi from 'koffi';
+
+export const O_RDWR = 0o2;
+export const O_CLOEXEC = 0o2000000;
+export const PROT_READ = 0x1;
+export const PROT_WRITE = 0x2;
+export const MAP_SHARED = 0x1;
+/** mmap's failure value, (void *)-1, as koffi returns it. */
+export const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
+
+export interface Libc {
+  open(path: string, flags: number): number;
+  close(fd: number): number;
+  /** ioctl with a struct argument (in/out through the buffer). */
+  ioctlBuffer(fd: number, request: number, arg: Uint8Array): number;
+  /** ioctl without an argument (SHM_IOCTL_RELEASE). */
+  ioctlNone(fd: number, request: number): number;
+  mmap(length: number, prot: number, flags: number, fd: number, offset: number): bigint;
+  munmap(address: bigint, length: number): number;
+  pread(fd: number, into: Uint8Array, offset: number): number;
+  /** Copies u16 values out of native memory (never a view: Electron's memory cage). */
+  readU16(address: bigint, byteOffset: number, count: number): Uint16Array;
+  writeU16(address: bigint, byteOffset: number, values: readonly number[]): void;
+  errno(): number;
+}
+
+type NativeFunction = (...args: unknown[]) => unknown;
+
+let bound: Libc | null = null;
+
+/** Loads libc once; throws if this is not a glibc Linux system. */
+export function loadLibc(): Libc {
+  if (bound) return bound;
+  const lib = koffi.load('libc.so.6');
+  const fn = (definition: string): NativeFunction => lib.func(definition) as NativeFunction;
+  // open and ioctl are variadic in C; koffi needs them declared so, and the
+  // extra arguments passed with explicit types.
+  const open = fn('int open(const char *path, int flags, ...)');
+  const close = fn('int close(int fd)');
+  const ioctl = fn('int ioctl(int fd, unsigned long request, ...)');
+  const mmap = fn(
+    'void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)',
+  );
+  const munmap = fn('int munmap(void *addr, size_t length)');
+  const pread = fn('intptr_t pread(int fd, _Out_ void *buf, size_t count, int64_t offset)');
+
+  bound = {
+    open: (path, flags) => open(path, flags) as number,
+    close: (fd) => close(fd) as number,
+    ioctlBuffer: (fd, request, arg) => ioctl(fd, request, 'void *', arg) as number,
+    ioctlNone: (fd, request) => ioctl(fd, request) as number,
+    mmap: (length, prot, flags, fd, offset) => {
+      const address = mmap(null, length, prot, flags, fd, offset) as bigint | null;
+      return address ?? MAP_FAILED;
+    },
+    munmap: (address, length) => munmap(address, length) as number,
+    pread: (fd, into, offset) => Number(pread(fd, into, into.byteLength, offset)),
+    readU16: (address, byteOffset, count) =>
+      Uint16Array.from(koffi.decode(address, byteOffset, 'uint16_t', count) as ArrayLike<number>),
+    writeU16: (address, byteOffset, values) =>
+      koffi.encode(address, byteOffset, 'uint16_t', values, values.length),
+    errno: () => koffi.errno(),
+  };
+  return bound;
+}
