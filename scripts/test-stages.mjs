@@ -6,4 +6,19 @@ export const stages = [
     description: 'the shared ioctl header compiles for Linux and Windows user mode',
     command: 'bash driver/include/test-header.sh',
   },
+  {
+    name: 'typecheck',
+    description: 'tsc --noEmit for the main, preload and renderer projects (strict, real Electron types)',
+    command: 'npm run --silent typecheck',
+  },
+  {
+    name: 'lint',
+    description: 'ESLint (typescript-eslint type-aware, React hooks rules), no warnings allowed',
+    command: 'npm run --silent lint',
+  },
+  {
+    name: 'unit',
+    description: 'Vitest: simulated driver, service, IPC validation, API definition, server, renderer',
+    command: 'node scripts/test-unit.mjs',
+  },
 ];
