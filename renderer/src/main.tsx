@@ -1,0 +1,17 @@
+// Entry point: picks the transport (Electron preload or browser-mode socket)
+// and mounts the window.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app.js';
+import { createApi } from './transport/create-api.js';
+import './styles.css';
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html lacks #root');
+const { api, transport } = createApi(window);
+document.documentElement.dataset.transport = transport;
+createRoot(root).render(
+  <StrictMode>
+    <App api={api} />
+  </StrictMode>,
+);

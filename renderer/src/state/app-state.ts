@@ -1,0 +1,138 @@
+// The window's state and the rules of the original dialog, as a pure reducer:
+// Fill and Release only after Allocate, Allocate only while nothing is held,
+// one request at a time. A failed request records the error and keeps
+// everything else (status, the view, the last verification) as it was.
+import type { ApiError, ApiName, Status, Values, Verification } from '../../../api/shared-memory-api.js';
+
+export type Operation = ApiName;
+
+export interface AppState {
+  /** The last status the backend reported; null until the first answer. */
+  status: Status | null;
+  /** The request in flight, if any; every action button waits for it. */
+  pending: Operation | null;
+  /** The values shown in the Shared memory view, or null before Fill view. */
+  view: Values | null;
+  /** The last Verify in driver result, for the range it covered. */
+  verification: Verification | null;
+  /** The last failure, shown until dismissed or until the next request succeeds. */
+  error: ApiError | null;
+  /** One line about the last success, e.g. "Wrote 3 values at 0x0". */
+  notice: string | null;
+}
+
+export type AppAction =
+  | { type: 'request-started'; operation: Operation }
+  | { type: 'request-failed'; operation: Operation; error: ApiError }
+  | { type: 'status-loaded'; status: Status }
+  | { type: 'allocated'; status: Status }
+  | { type: 'released'; status: Status }
+  | { type: 'driver-started'; status: Status }
+  | { type: 'view-filled'; values: Values }
+  | { type: 'values-written'; written: Values }
+  | { type: 'verified'; verification: Verification }
+  | { type: 'error-dismissed' };
+
+export const initialState: AppState = {
+  status: null,
+  pending: null,
+  view: null,
+  verification: null,
+  error: null,
+  notice: null,
+};
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
+
+export function appReducer(state: AppState, action: AppAction): AppState {
+  switch (action.type) {
+    case 'request-started':
+      return { ...state, pending: action.operation, notice: null };
+    case 'request-failed':
+      return { ...state, pending: null, error: action.error, notice: null };
+    case 'status-loaded':
+      // A status without an allocation makes any shown values stale.
+      return action.status.allocation
+        ? { ...state, pending: null, status: action.status }
+        : { ...state, pending: null, status: action.status, view: null, verification: null };
+    case 'allocated': {
+      const a = action.status.allocation;
+      return {
+        ...state,
+        pending: null,
+        status: action.status,
+        view: null,
+        verification: null,
+        error: null,
+        notice: a ? `Allocated ${a.mappedSize} bytes at ${a.userAddress}` : null,
+      };
+    }
+    case 'released':
+      return {
+        ...state,
+        pending: null,
+        status: action.status,
+        view: null,
+        verification: null,
+        error: null,
+        notice: 'Released the shared memory',
+      };
+    case 'driver-started':
+      return {
+        ...state,
+        pending: null,
+        status: action.status,
+        view: null,
+        verification: null,
+        error: null,
+        notice: `Switched to the ${action.status.backend.kind} driver`,
+      };
+    case 'view-filled':
+      return { ...state, pending: null, view: action.values, error: null };
+    case 'values-written': {
+      const { written } = action;
+      return {
+        ...state,
+        pending: null,
+        view: state.view ? mergeValues(state.view, written) : state.view,
+        // What was verified before the write may no longer hold.
+        verification: null,
+        error: null,
+        notice: `Wrote ${written.values.length} value${written.values.length === 1 ? '' : 's'} at ${hex(written.offset)}`,
+      };
+    }
+    case 'verified':
+      return { ...state, pending: null, verification: action.verification, error: null };
+    case 'error-dismissed':
+      return { ...state, error: null };
+  }
+}
+
+/** The shown values with the written ones put in place where the ranges overlap. */
+export function mergeValues(view: Values, written: Values): Values {
+  const values = [...view.values];
+  written.values.forEach((v, i) => {
+    const index = (written.offset - view.offset) / 2 + i;
+    if (index >= 0 && index < values.length) values[index] = v;
+  });
+  return { offset: view.offset, values };
+}
+
+// What the buttons may do now. Everything waits for the request in flight.
+const idle = (s: AppState): boolean => s.pending === null && s.status !== null;
+const allocated = (s: AppState): boolean => s.status?.allocation != null;
+
+export const canAllocate = (s: AppState): boolean => idle(s) && !allocated(s);
+export const canFill = (s: AppState): boolean => idle(s) && allocated(s);
+export const canRelease = (s: AppState): boolean => idle(s) && allocated(s);
+export const canWrite = (s: AppState): boolean => idle(s) && allocated(s);
+export const canVerify = (s: AppState): boolean => idle(s) && allocated(s);
+export const canStartDriver = (s: AppState): boolean =>
+  idle(s) && !allocated(s) && s.status?.driverService?.canStart === true;
+export const canRefresh = (s: AppState): boolean => s.pending === null;
+
+/** The one-word state the Status region leads with. */
+export function phaseLabel(s: AppState): string {
+  if (s.status === null) return s.pending ? 'Connecting…' : 'Not connected';
+  return allocated(s) ? 'Allocated' : 'Not allocated';
+}
