@@ -117,6 +117,7 @@ finish $?
 /** Runs in the chroot as root before the command: users, group, module, node. */
 function setupScript({ loadModule, moduleParams }) {
   return `set -e
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # The host's /etc is read-only here: give the guest its own passwd and group
 # with a group sharedmemory and an unprivileged user ${GUEST_USER_ID} outside it.
 mkdir -p /run/vm-etc
