@@ -25,6 +25,7 @@ export type AppAction =
   | { type: 'request-started'; operation: Operation }
   | { type: 'request-failed'; operation: Operation; error: ApiError }
   | { type: 'status-loaded'; status: Status }
+  | { type: 'status-synced'; status: Status }
   | { type: 'allocated'; status: Status }
   | { type: 'released'; status: Status }
   | { type: 'driver-started'; status: Status }
@@ -51,10 +52,10 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     case 'request-failed':
       return { ...state, pending: null, error: action.error, notice: null };
     case 'status-loaded':
-      // A status without an allocation makes any shown values stale.
-      return action.status.allocation
-        ? { ...state, pending: null, status: action.status }
-        : { ...state, pending: null, status: action.status, view: null, verification: null };
+      return { ...withStatus(state, action.status), pending: null, error: null };
+    case 'status-synced':
+      // The catch-up after a failure: the error stays on screen.
+      return withStatus(state, action.status);
     case 'allocated': {
       const a = action.status.allocation;
       return {
@@ -106,6 +107,11 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     case 'error-dismissed':
       return { ...state, error: null };
   }
+}
+
+/** The state with a new status; values shown from a released allocation go. */
+function withStatus(state: AppState, status: Status): AppState {
+  return status.allocation ? { ...state, status } : { ...state, status, view: null, verification: null };
 }
 
 /** The shown values with the written ones put in place where the ranges overlap. */

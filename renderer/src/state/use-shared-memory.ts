@@ -6,14 +6,14 @@ import type { ApiResult, SharedMemoryApi } from '../../../api/shared-memory-api.
 import { appReducer, initialState, type AppAction, type AppState, type Operation } from './app-state.js';
 
 export interface SharedMemoryActions {
-  refresh(): Promise<void>;
-  allocate(size: number): Promise<void>;
-  fill(offset: number, count: number): Promise<void>;
-  write(offset: number, values: number[]): Promise<void>;
-  verify(offset: number, count: number): Promise<void>;
-  release(): Promise<void>;
-  startDriver(): Promise<void>;
-  dismissError(): void;
+  refresh: () => Promise<void>;
+  allocate: (size: number) => Promise<void>;
+  fill: (offset: number, count: number) => Promise<void>;
+  write: (offset: number, values: number[]) => Promise<void>;
+  verify: (offset: number, count: number) => Promise<void>;
+  release: () => Promise<void>;
+  startDriver: () => Promise<void>;
+  dismissError: () => void;
 }
 
 export function useSharedMemory(api: SharedMemoryApi): [AppState, SharedMemoryActions] {
@@ -27,7 +27,17 @@ export function useSharedMemory(api: SharedMemoryApi): [AppState, SharedMemoryAc
     ): Promise<void> {
       dispatch({ type: 'request-started', operation });
       const result = await call();
-      dispatch(result.ok ? done(result.value) : { type: 'request-failed', operation, error: result.error });
+      if (result.ok) {
+        dispatch(done(result.value));
+        return;
+      }
+      dispatch({ type: 'request-failed', operation, error: result.error });
+      // A refusal often means the window's picture is stale (another window
+      // allocated, the driver went away): catch up, keeping the error shown.
+      if (operation !== 'getStatus') {
+        const fresh = await api.getStatus({});
+        if (fresh.ok) dispatch({ type: 'status-synced', status: fresh.value });
+      }
     }
     return {
       refresh: () => run('getStatus', () => api.getStatus({}), (status) => ({ type: 'status-loaded', status })),

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, parseCount, parseOffset, parseSize, parseValues } from './parse-number.js';
+
+const MAX = 64 * 1024 * 1024;
+const message = (r: { ok: boolean; message?: string }) => (r.ok ? null : r.message);
+
+describe('parseSize', () => {
+  it.each([
+    ['4096', 4096],
+    [' 4096 ', 4096],
+    ['1', 1],
+    ['0x1000', 4096],
+    ['0X1F', 31],
+    ['4K', 4096],
+    ['4 KiB', 4096],
+    ['2m', 2 * 1024 * 1024],
+    ['64M', MAX],
+  ])('accepts %j as %d bytes', (text, bytes) => {
+    expect(parseSize(text, MAX)).toEqual({ ok: true, value: bytes });
+  });
+
+  it.each([
+    ['', /Enter a size/],
+    ['0', /at least 1 byte/],
+    ['0x0', /at least 1 byte/],
+    ['-1', /cannot be negative/],
+    ['1.5', /whole number/],
+    ['abc', /"abc" is not a size/],
+    ['4G', /is not a size/],
+    ['1e3', /is not a size/],
+    ['67108865', /at most 64 MiB \(67108864 bytes\)/],
+    ['65M', /at most 64 MiB/],
+    ['99999999999999999999999', /at most 64 MiB/],
+  ])('rejects %j', (text, why) => {
+    const r = parseSize(text, MAX);
+    expect(r.ok).toBe(false);
+    expect(message(r)).toMatch(why);
+  });
+
+  it('uses the limit it is given (the driver reports its own max_size)', () => {
+    expect(parseSize('8192', 4096).ok).toBe(false);
+    expect(message(parseSize('8192', 4096))).toMatch(/at most 4 KiB \(4096 bytes\)/);
+  });
+});
+
+describe('parseOffset', () => {
+  it('accepts even offsets inside the mapping, decimal or hex', () => {
+    expect(parseOffset('0', 4096)).toEqual({ ok: true, value: 0 });
+    expect(parseOffset('0x100', 4096)).toEqual({ ok: true, value: 256 });
+    expect(parseOffset('4094', 4096)).toEqual({ ok: true, value: 4094 });
+  });
+  it.each([
+    ['', /Enter a byte offset/],
+    ['3', /must be even/],
+    ['4096', /below the mapped size, 0x1000/],
+    ['-2', /cannot be negative/],
+    ['2.5', /whole number/],
+    ['x', /is not an offset/],
+  ])('rejects %j', (text, why) => {
+    expect(message(parseOffset(text, 4096))).toMatch(why);
+  });
+});
+
+describe('parseCount', () => {
+  it('accepts 1..max', () => {
+    expect(parseCount('1', 10)).toEqual({ ok: true, value: 1 });
+    expect(parseCount('0xa', 10)).toEqual({ ok: true, value: 10 });
+  });
+  it.each([
+    ['0', /at least 1/],
+    ['11', /at most 10/],
+    ['', /Enter how many/],
+    ['ten', /is not a count/],
+  ])('rejects %j', (text, why) => {
+    expect(message(parseCount(text, 10))).toMatch(why);
+  });
+});
+
+describe('parseValues', () => {
+  it('reads u16 lists separated by spaces, commas and new lines', () => {
+    expect(parseValues('1 2,3\n0xffff ; 0', 10)).toEqual({ ok: true, value: [1, 2, 3, 0xffff, 0] });
+  });
+  it.each([
+    ['', /at least one value/],
+    ['1 65536', /Value 2 \("65536"\) is not a 16-bit value/],
+    ['1 -1', /Value 2/],
+    ['0x10000', /Value 1/],
+    ['1 2 3', /At most 2 values fit here; you entered 3/],
+  ])('rejects %j', (text, why) => {
+    expect(message(parseValues(text, 2))).toMatch(why);
+  });
+});
+
+describe('formatBytes', () => {
+  it('names whole KiB and MiB', () => {
+    expect(formatBytes(64 * 1024 * 1024)).toBe('64 MiB');
+    expect(formatBytes(4096)).toBe('4 KiB');
+    expect(formatBytes(100)).toBe('100 bytes');
+  });
+});

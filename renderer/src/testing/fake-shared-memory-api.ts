@@ -1,0 +1,133 @@
+// A SharedMemoryApi for renderer tests: a small in-memory model of the
+// service (one allocation, page rounding, the 10..1 seed, the busy and
+// nothing-allocated errors), recording every call so tests can check what
+// was, and was not, sent.
+import type {
+  ApiError,
+  ApiName,
+  ApiResult,
+  SharedMemoryApi,
+  Status,
+} from '../../../api/shared-memory-api.js';
+import { SEED_VALUES } from '../../../api/device.js';
+
+const PAGE = 4096;
+const MAX = 64 * 1024 * 1024;
+
+export interface FakeApi extends SharedMemoryApi {
+  calls: { name: ApiName; request: unknown }[];
+  memory: Uint16Array | null;
+  /** Makes the driver's view differ from the mapping at this value index. */
+  corruptDriverAt: number | null;
+  /** The next call to this channel fails with this error. */
+  failNext: Partial<Record<ApiName, ApiError>>;
+  simulated: boolean;
+  driverService: Status['driverService'];
+}
+
+export function createFakeApi(): FakeApi {
+  let requested = 0;
+  const fake: FakeApi = {
+    calls: [],
+    memory: null,
+    corruptDriverAt: null,
+    failNext: {},
+    simulated: true,
+    driverService: null,
+    getStatus: (request) => answer('getStatus', request, () => ok(status())),
+    allocate: (request) =>
+      answer('allocate', request, () => {
+        if (fake.memory) return busy();
+        const mapped = Math.ceil(request.size / PAGE) * PAGE;
+        fake.memory = new Uint16Array(mapped / 2);
+        fake.memory.set(SEED_VALUES);
+        requested = request.size;
+        return ok(status());
+      }),
+    readValues: (request) =>
+      answer('readValues', request, () =>
+        fake.memory ? ok({ offset: request.offset, values: slice(request.offset, request.count) }) : nothing('readValues'),
+      ),
+    writeValues: (request) =>
+      answer('writeValues', request, () => {
+        if (!fake.memory) return nothing('writeValues');
+        fake.memory.set(request.values, request.offset / 2);
+        return ok({ offset: request.offset, values: slice(request.offset, request.values.length) });
+      }),
+    verify: (request) =>
+      answer('verify', request, () => {
+        if (!fake.memory) return nothing('inspect');
+        const mapping = slice(request.offset, request.count);
+        const driver = [...mapping];
+        const at = fake.corruptDriverAt;
+        if (at !== null && at < driver.length) driver[at] = ((driver[at] ?? 0) + 1) & 0xffff;
+        return ok({ offset: request.offset, mapping, driver, matches: driver.every((v, i) => v === mapping[i]) });
+      }),
+    release: (request) =>
+      answer('release', request, () => {
+        if (!fake.memory) return nothing('release');
+        fake.memory = null;
+        return ok(status());
+      }),
+    startDriver: (request) =>
+      answer('startDriver', request, () => {
+        fake.simulated = false;
+        fake.driverService = { state: 'running', detail: 'Service SharedMemory is running', canStart: false };
+        return ok(status());
+      }),
+  };
+
+  function answer<T>(name: ApiName, request: unknown, run: () => ApiResult<T>): Promise<ApiResult<T>> {
+    fake.calls.push({ name, request });
+    const failure = fake.failNext[name];
+    if (failure) {
+      delete fake.failNext[name];
+      return Promise.resolve({ ok: false, error: failure });
+    }
+    return Promise.resolve(run());
+  }
+
+  function slice(offset: number, count: number): number[] {
+    return Array.from(fake.memory?.subarray(offset / 2, offset / 2 + count) ?? []);
+  }
+
+  function status(): Status {
+    const mapped = fake.memory ? fake.memory.length * 2 : 0;
+    return {
+      backend: fake.simulated
+        ? { kind: 'simulated', reason: 'Simulated driver — the kernel driver is not installed (/dev/sharedmemory does not exist)', simulated: true }
+        : { kind: 'linux', reason: 'Kernel driver at /dev/sharedmemory', simulated: false },
+      device: { abiVersion: 1, driverVersion: 0x10000, pageSize: PAGE, maxSize: MAX, totalBytes: mapped, allocations: fake.memory ? 1 : 0 },
+      allocation: fake.memory ? { userAddress: '0x7f0000001000', requestedSize: requested, mappedSize: mapped } : null,
+      driverService: fake.driverService,
+    };
+  }
+
+  return fake;
+}
+
+const ok = <T>(value: T): ApiResult<T> => ({ ok: true, value });
+
+const busy = (): ApiResult<never> => ({
+  ok: false,
+  error: {
+    operation: 'allocate',
+    kind: 'busy',
+    message: 'allocate failed: this handle already holds an allocation (EBUSY, 16)',
+    osName: 'EBUSY',
+    osCode: 16,
+    hint: 'Release memory first.',
+  },
+});
+
+const nothing = (operation: string): ApiResult<never> => ({
+  ok: false,
+  error: {
+    operation,
+    kind: 'nothing-allocated',
+    message: `${operation} failed: nothing is allocated (ENODATA, 61)`,
+    osName: 'ENODATA',
+    osCode: 61,
+    hint: 'Allocate memory first.',
+  },
+});
