@@ -21,4 +21,9 @@ export const stages = [
     description: 'Vitest: simulated driver, service, IPC validation, API definition, server, renderer',
     command: 'node scripts/test-unit.mjs',
   },
+  {
+    name: 'bench-quick',
+    description: 'benchmarks, quick profile: C and Node benches on the module in the VM, UI round trip; checks the output',
+    command: 'npm run --silent bench:quick',
+  },
 ];

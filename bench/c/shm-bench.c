@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: MIT
+/*
+ * shm-bench - the native half of the SharedMemory benchmarks.
+ *
+ * Each subcommand times one thing against /dev/sharedmemory (or plain user
+ * memory, for the references) and prints raw timings as one JSON document on
+ * stdout. Statistics, fits, tables and plots are computed by the Node side
+ * (bench/lib/), so every figure is summarised the same way whatever measured it.
+ *
+ *   shm-bench query  CALLS RUNS WARMUP        per-call QUERY round trip
+ *   shm-bench alloc  RUNS WARMUP SIZE...      ALLOCATE+mmap+touch+munmap+RELEASE
+ *   shm-bench memset RUNS WARMUP SIZE...      user-space zeroing references
+ *   shm-bench read   RUNS WARMUP SIZE...      data path: mapping, pread, memcpy
+ *
+ * Options: --device PATH (default /dev/sharedmemory).
+ * Exit status: 0 on success, 1 on any failed call or failed check (the message
+ * on stderr names the call and errno), 2 on bad usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sharedmemory_ioctl.h"
+
+#define MAX_SIZES 64
+#define MIB (1024ull * 1024ull)
+
+static const char *device_path = SHM_LINUX_DEVICE_PATH;
+
+static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "shm-bench: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void die_errno(const char *what)
+{
+	int err = errno;
+
+	die("%s failed: %s (errno %d)", what, strerror(err), err);
+}
+
+static void usage(void) __attribute__((noreturn));
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: shm-bench [--device PATH] query CALLS RUNS WARMUP\n"
+		"       shm-bench [--device PATH] alloc|memset|read RUNS WARMUP SIZE...\n"
+		"SIZE in bytes, a positive multiple of 4096.\n");
+	exit(2);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t parse_u64(const char *text, const char *what, uint64_t min)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || v < min) {
+		fprintf(stderr, "shm-bench: %s must be an integer >= %" PRIu64 ", got \"%s\"\n",
+			what, min, text);
+		exit(2);
+	}
+	return v;
+}
+
+static int parse_sizes(int argc, char **argv, uint64_t *sizes)
+{
+	int n = 0;
+
+	if (argc < 1 || argc > MAX_SIZES)
+		usage();
+	for (; n < argc; n++) {
+		sizes[n] = parse_u64(argv[n], "SIZE", 4096);
+		if (sizes[n] % 4096) {
+			fprintf(stderr, "shm-bench: SIZE %" PRIu64 " is not a multiple of 4096\n",
+				sizes[n]);
+			exit(2);
+		}
+	}
+	return n;
+}
+
+static uint64_t max_of(const uint64_t *v, int n)
+{
+	uint64_t m = 0;
+
+	for (int i = 0; i < n; i++)
+		if (v[i] > m)
+			m = v[i];
+	return m;
+}
+
+static int open_device(void)
+{
+	int fd = open(device_path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open %s failed: %s (errno %d)", device_path, strerror(errno), errno);
+	return fd;
+}
+
+static void device_allocate(int fd, uint64_t size, struct shm_allocate *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = size;
+	if (ioctl(fd, SHM_IOCTL_ALLOCATE, out) < 0)
+		die("SHM_IOCTL_ALLOCATE of %" PRIu64 " bytes failed: %s (errno %d); "
+		    "is the module loaded with max_size and total_cap large enough?",
+		    size, strerror(errno), errno);
+	if (out->mapped_size < size)
+		die("ALLOCATE of %" PRIu64 " bytes returned mapped_size %" PRIu64,
+		    size, (uint64_t)out->mapped_size);
+}
+
+static void device_release(int fd)
+{
+	if (ioctl(fd, SHM_IOCTL_RELEASE) < 0)
+		die_errno("SHM_IOCTL_RELEASE");
+}
+
+static void *map_shared(int fd, uint64_t size, int prot)
+{
+	void *p = mmap(NULL, size, prot, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		die_errno("mmap of the device");
+	return p;
+}
+
+/* The first ten u16 of a fresh allocation are 10, 9, ..., 1 (CONTRACT.md). */
+static void check_seed(const volatile uint16_t *p, uint64_t size)
+{
+	for (int i = 0; i < SHM_SEED_COUNT; i++)
+		if (p[i] != SHM_SEED_COUNT - i)
+			die("fresh allocation of %" PRIu64 " bytes: u16[%d] is %u, expected %d",
+			    size, i, p[i], SHM_SEED_COUNT - i);
+}
+
+/*
+ * The consumer's read: a wrapping 32-bit sum of every 32-bit word. The Node
+ * side computes the same sum, so every path must agree on it, and the result
+ * is printed so the compiler cannot drop the loop.
+ */
+static uint32_t sum32(const void *buf, uint64_t bytes)
+{
+	const uint32_t *w = buf;
+	uint64_t n = bytes / 4;
+	uint32_t s = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		s += w[i];
+	return s;
+}
+
+/* Word i holds i * 2654435761 (mod 2^32): cheap, and no two pages alike. */
+static void fill_pattern(void *buf, uint64_t bytes)
+{
+	uint32_t *w = buf;
+	uint64_t n = bytes / 4;
+
+	for (uint64_t i = 0; i < n; i++)
+		w[i] = (uint32_t)i * 2654435761u;
+}
+
+static void pread_all(int fd, void *buf, uint64_t bytes)
+{
+	uint64_t done = 0;
+
+	while (done < bytes) {
+		ssize_t got = pread(fd, (char *)buf + done, bytes - done, (off_t)done);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("pread on the device");
+		}
+		if (got == 0)
+			die("pread on the device: end of data at %" PRIu64 " of %" PRIu64 " bytes",
+			    done, bytes);
+		done += (uint64_t)got;
+	}
+}
+
+static void *user_buffer(uint64_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die_errno("mmap of a user buffer");
+	/* Fault every page in now, so no later timing pays for it. */
+	memset(p, 0, bytes);
+	return p;
+}
+
+/* QUERY: one ioctl per timed call; the timer's own cost is reported too. */
+static void bench_query(uint64_t calls, uint64_t runs, uint64_t warmup)
+{
+	int fd = open_device();
+	struct shm_device_info info;
+	uint64_t *samples = calloc(calls, sizeof(*samples));
+	uint64_t overhead = UINT64_MAX;
+
+	if (!samples)
+		die("out of memory for %" PRIu64 " samples", calls);
+	for (uint64_t i = 0; i < warmup; i++)
+		if (ioctl(fd, SHM_IOCTL_QUERY, &info) < 0)
+			die_errno("SHM_IOCTL_QUERY");
+	if (info.abi_version != SHM_ABI_VERSION)
+		die("QUERY: abi_version %u, expected %u", info.abi_version, SHM_ABI_VERSION);
+	/* Smallest back-to-back clock read: the floor under every sample. */
+	for (int i = 0; i < 1000; i++) {
+		uint64_t t0 = now_ns(), t1 = now_ns();
+
+		if (t1 - t0 < overhead)
+			overhead = t1 - t0;
+	}
+	printf("{\"bench\":\"query\",\"language\":\"c\",\"timerOverheadNs\":%" PRIu64 ",\"runs\":[",
+	       overhead);
+	for (uint64_t r = 0; r < runs; r++) {
+		for (uint64_t i = 0; i < calls; i++) {
+			uint64_t t0 = now_ns();
+
+			if (ioctl(fd, SHM_IOCTL_QUERY, &info) < 0)
+				die_errno("SHM_IOCTL_QUERY");
+			samples[i] = now_ns() - t0;
+		}
+		printf("%s[", r ? "," : "");
+		for (uint64_t i = 0; i < calls; i++)
+			printf("%s%" PRIu64, i ? "," : "", samples[i]);
+		printf("]");
+	}
+	printf("]}\n");
+	free(samples);
+	close(fd);
+}
+
+struct alloc_times {
+	uint64_t allocate, map, touch, unmap, release, total;
+};
+
+static struct alloc_times alloc_cycle(int fd, uint64_t size, uint64_t page)
+{
+	struct alloc_times t;
+	struct shm_allocate a;
+	uint64_t t0, t1, t2, t3, t4, t5;
+	volatile uint8_t *p;
+	uint8_t sink = 0;
+
+	t0 = now_ns();
+	device_allocate(fd, size, &a);
+	t1 = now_ns();
+	p = map_shared(fd, a.mapped_size, PROT_READ | PROT_WRITE);
+	t2 = now_ns();
+	/* First touch: one write per page, so a lazily-mapping driver pays its faults here. */
+	for (uint64_t off = 0; off < a.mapped_size; off += page) {
+		sink ^= p[off + page - 1];
+		p[off + page - 1] = sink;
+	}
+	t3 = now_ns();
+	if (munmap((void *)p, a.mapped_size) < 0)
+		die_errno("munmap of the device mapping");
+	t4 = now_ns();
+	device_release(fd);
+	t5 = now_ns();
+	t.allocate = t1 - t0;
+	t.map = t2 - t1;
+	t.touch = t3 - t2;
+	t.unmap = t4 - t3;
+	t.release = t5 - t4;
+	t.total = t5 - t0;
+	return t;
+}
+
+static void bench_alloc(uint64_t runs, uint64_t warmup, const uint64_t *sizes, int nsizes)
+{
+	int fd = open_device();
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	/* Check the seed once per size, outside the timed cycles. */
+	for (int s = 0; s < nsizes; s++) {
+		struct shm_allocate a;
+		const uint16_t *p;
+
+		device_allocate(fd, sizes[s], &a);
+		p = map_shared(fd, a.mapped_size, PROT_READ);
+		check_seed(p, sizes[s]);
+		if (munmap((void *)p, a.mapped_size) < 0)
+			die_errno("munmap of the device mapping");
+		device_release(fd);
+	}
+	printf("{\"bench\":\"alloc\",\"pageSize\":%" PRIu64 ",\"sizes\":[", page);
+	for (int s = 0; s < nsizes; s++) {
+		for (uint64_t w = 0; w < warmup; w++)
+			alloc_cycle(fd, sizes[s], page);
+		printf("%s{\"size\":%" PRIu64 ",\"runs\":[", s ? "," : "", sizes[s]);
+		for (uint64_t r = 0; r < runs; r++) {
+			struct alloc_times t = alloc_cycle(fd, sizes[s], page);
+
+			printf("%s{\"allocate\":%" PRIu64 ",\"map\":%" PRIu64 ",\"touch\":%" PRIu64
+			       ",\"unmap\":%" PRIu64 ",\"release\":%" PRIu64 ",\"total\":%" PRIu64 "}",
+			       r ? "," : "", t.allocate, t.map, t.touch, t.unmap, t.release, t.total);
+		}
+		printf("]}");
+		fflush(stdout);
+	}
+	printf("]}\n");
+	close(fd);
+}
+
+/*
+ * User-space references for the allocation cost: memset of an already-faulted
+ * buffer (pure zeroing, the floor), and an anonymous mmap + first-touch write +
+ * munmap (the kernel zero-fills each page on its fault).
+ */
+static void bench_memset(uint64_t runs, uint64_t warmup, const uint64_t *sizes, int nsizes)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint8_t *buf = user_buffer(max_of(sizes, nsizes));
+
+	printf("{\"bench\":\"memset\",\"sizes\":[");
+	for (int s = 0; s < nsizes; s++) {
+		uint64_t size = sizes[s];
+
+		printf("%s{\"size\":%" PRIu64 ",\"runs\":[", s ? "," : "", size);
+		for (uint64_t r = 0; r < warmup + runs; r++) {
+			uint64_t t0, t1, t2;
+			volatile uint8_t *anon;
+
+			t0 = now_ns();
+			memset(buf, (int)(r & 0xff), size);
+			/* Keep the memset: the compiler may not prove it dead. */
+			__asm__ volatile("" : : "r"(buf) : "memory");
+			t1 = now_ns();
+			anon = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				    -1, 0);
+			if (anon == MAP_FAILED)
+				die_errno("anonymous mmap");
+			for (uint64_t off = 0; off < size; off += page)
+				anon[off] = 1;
+			if (munmap((void *)anon, size) < 0)
+				die_errno("munmap of the anonymous mapping");
+			t2 = now_ns();
+			if (r < warmup)
+				continue;
+			printf("%s{\"memset\":%" PRIu64 ",\"anonTouch\":%" PRIu64 "}",
+			       r > warmup ? "," : "", t1 - t0, t2 - t1);
+		}
+		printf("]}");
+		fflush(stdout);
+	}
+	printf("]}\n");
+	munmap(buf, max_of(sizes, nsizes));
+}
+
+/*
+ * The data path. One allocation of the largest size, filled with a pattern
+ * through the mapping; then, per size and run:
+ *   mappedSum  sum of every word, read in place through the mapping (zero copy)
+ *   preadSum   pread into a user buffer (the copy path), then the same sum
+ *   preadOnly  the pread alone
+ *   memcpy     memcpy between two user buffers (the bandwidth limit)
+ *   userSum    the same sum over an ordinary user buffer
+ * Every sum must agree, or the run fails.
+ */
+static void bench_read(uint64_t runs, uint64_t warmup, const uint64_t *sizes, int nsizes)
+{
+	uint64_t max = max_of(sizes, nsizes);
+	int fd = open_device();
+	struct shm_allocate a;
+	uint8_t *map, *dst, *src;
+
+	device_allocate(fd, max, &a);
+	map = map_shared(fd, a.mapped_size, PROT_READ | PROT_WRITE);
+	check_seed((const uint16_t *)map, max);
+	fill_pattern(map, max);
+	dst = user_buffer(max);
+	src = user_buffer(max);
+	fill_pattern(src, max);
+
+	printf("{\"bench\":\"read\",\"sizes\":[");
+	for (int s = 0; s < nsizes; s++) {
+		uint64_t size = sizes[s];
+
+		printf("%s{\"size\":%" PRIu64 ",\"runs\":[", s ? "," : "", size);
+		for (uint64_t r = 0; r < warmup + runs; r++) {
+			uint64_t t0, t1, t2, t3, t4, t5, t6;
+			uint32_t mapped_sum, pread_sum, user_sum;
+
+			t0 = now_ns();
+			mapped_sum = sum32(map, size);
+			t1 = now_ns();
+			memset(dst, 0, size);
+			t2 = now_ns();
+			pread_all(fd, dst, size);
+			t3 = now_ns();
+			pread_sum = sum32(dst, size);
+			t4 = now_ns();
+			memcpy(dst, src, size);
+			__asm__ volatile("" : : "r"(dst) : "memory");
+			t5 = now_ns();
+			user_sum = sum32(src, size);
+			t6 = now_ns();
+			if (mapped_sum != pread_sum || mapped_sum != user_sum)
+				die("read %" PRIu64 " bytes: sums differ: mapped %u, pread %u, user %u",
+				    size, mapped_sum, pread_sum, user_sum);
+			if (r < warmup)
+				continue;
+			printf("%s{\"mappedSum\":%" PRIu64 ",\"preadSum\":%" PRIu64
+			       ",\"preadOnly\":%" PRIu64 ",\"memcpy\":%" PRIu64
+			       ",\"userSum\":%" PRIu64 ",\"checksum\":%u}",
+			       r > warmup ? "," : "", t1 - t0, t4 - t2, t3 - t2, t5 - t4, t6 - t5,
+			       mapped_sum);
+		}
+		printf("]}");
+		fflush(stdout);
+	}
+	printf("]}\n");
+	munmap(dst, max);
+	munmap(src, max);
+	munmap(map, a.mapped_size);
+	device_release(fd);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t sizes[MAX_SIZES];
+	const char *cmd;
+	int i = 1;
+
+	if (argc > 2 && !strcmp(argv[1], "--device")) {
+		device_path = argv[2];
+		i = 3;
+	}
+	if (argc - i < 1)
+		usage();
+	cmd = argv[i++];
+	if (!strcmp(cmd, "query")) {
+		if (argc - i != 3)
+			usage();
+		bench_query(parse_u64(argv[i], "CALLS", 1), parse_u64(argv[i + 1], "RUNS", 1),
+			    parse_u64(argv[i + 2], "WARMUP", 0));
+	} else if (!strcmp(cmd, "alloc") || !strcmp(cmd, "memset") || !strcmp(cmd, "read")) {
+		uint64_t runs, warmup;
+		int n;
+
+		if (argc - i < 3)
+			usage();
+		runs = parse_u64(argv[i], "RUNS", 1);
+		warmup = parse_u64(argv[i + 1], "WARMUP", 0);
+		n = parse_sizes(argc - i - 2, argv + i + 2, sizes);
+		if (!strcmp(cmd, "alloc"))
+			bench_alloc(runs, warmup, sizes, n);
+		else if (!strcmp(cmd, "memset"))
+			bench_memset(runs, warmup, sizes, n);
+		else
+			bench_read(runs, warmup, sizes, n);
+	} else {
+		usage();
+	}
+	return 0;
+}

@@ -1,0 +1,35 @@
+// How much each bench measures. `full` is `npm run bench`; `quick` is the
+// `bench-quick` test stage: the same code paths with few iterations and small
+// sizes, so the bench cannot rot without making npm test slow.
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const powersOfTwo = (from, to) => {
+  const out = [];
+  for (let s = from; s <= to; s *= 2) out.push(s);
+  return out;
+};
+
+export const PROFILES = {
+  full: {
+    query: { calls: 2000, runs: 7, warmup: 200 },
+    alloc: { sizes: powersOfTwo(4 * KiB, 256 * MiB), runs: 5, warmup: 1 },
+    read: { sizes: [1, 4, 16, 64, 256].map((n) => n * MiB), runs: 5, warmup: 1 },
+    ui: { clicks: 100, warmup: 5 },
+    // The driver's defaults (64 MiB per allocation, 256 MiB in all) are below
+    // what the 256 MiB points need.
+    module: { maxSizeMiB: 256, totalCapMiB: 512 },
+    guestMemoryMiB: 3072,
+    timeoutSeconds: 3000,
+  },
+  quick: {
+    query: { calls: 200, runs: 3, warmup: 20 },
+    alloc: { sizes: powersOfTwo(4 * KiB, 1 * MiB), runs: 3, warmup: 1 },
+    read: { sizes: [256 * KiB, 1 * MiB], runs: 3, warmup: 1 },
+    ui: { clicks: 8, warmup: 2 },
+    module: { maxSizeMiB: 64, totalCapMiB: 256 },
+    guestMemoryMiB: 1024,
+    timeoutSeconds: 600,
+  },
+};
+
+export const MiB_BYTES = MiB;

@@ -1,0 +1,90 @@
+// The UI round trip in browser mode: click Fill view, wait until the values
+// are in the Shared memory view and the frame showing them has been painted.
+// Headless Chromium through Playwright; timings are taken inside the page
+// (performance.now) from the click event to the commit and to the paint, so
+// the automation protocol's own latency is not counted.
+import { chromium } from '@playwright/test';
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+// Fill view alternates between byte offsets 0 and 2, so every click changes
+// what the view shows and the new values can be recognised.
+const SEED = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1];
+const EXPECTED = { 0: SEED.join('\n'), 2: [...SEED.slice(1), 0].join('\n') };
+
+/** Installs a watcher that resolves with the click, commit and paint times of the next Fill view. */
+function armWatcher(expected) {
+  const area = document.querySelector('textarea[aria-label="Shared memory view"]');
+  if (!area) throw new Error('no textarea named "Shared memory view"');
+  const w = { clickAt: null, committedAt: null };
+  document.addEventListener('click', (e) => { w.clickAt = e.timeStamp; }, { capture: true, once: true });
+  window.__shmUiBench = new Promise((resolve, reject) => {
+    const channel = new MessageChannel();
+    const deadline = performance.now() + 30_000;
+    // Poll as often as the event loop allows: a message task per turn.
+    channel.port1.onmessage = () => {
+      if (w.clickAt !== null && area.value === expected) {
+        w.committedAt = performance.now();
+        // The rAF callback runs before the frame with the new value is
+        // painted; the task it posts runs after that paint.
+        requestAnimationFrame(() => {
+          const after = new MessageChannel();
+          after.port1.onmessage = () => resolve({ clickAt: w.clickAt, committedAt: w.committedAt, paintedAt: performance.now() });
+          after.port2.postMessage(0);
+        });
+        return;
+      }
+      if (performance.now() > deadline) {
+        reject(new Error(`view never showed ${JSON.stringify(expected)}; it shows ${JSON.stringify(area.value)}`));
+        return;
+      }
+      channel.port2.postMessage(0);
+    };
+    channel.port2.postMessage(0);
+  });
+}
+
+/**
+ * Opens the UI at `url`, allocates, and times `clicks` Fill view round trips
+ * after `warmup` untimed ones. Returns { backend, samples: [{ committedMs, paintedMs }] }.
+ */
+export async function measureUiRoundTrip({ url, clicks, warmup, backendLabel }) {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(url);
+    const allocate = page.getByRole('button', { name: 'Allocate memory', exact: true });
+    const fill = page.getByRole('button', { name: 'Fill view', exact: true });
+    const offset = page.getByLabel('Offset (bytes)', { exact: true });
+    await allocate.click({ timeout: 60_000 });
+    await fill.waitFor({ state: 'visible' });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('button')].some((b) => b.textContent?.trim() === 'Fill view' && !b.disabled),
+      null,
+      { timeout: 60_000 },
+    );
+
+    const samples = [];
+    for (let i = 0; i < warmup + clicks; i++) {
+      const at = i % 2 === 0 ? 2 : 0;
+      await offset.fill(String(at));
+      await page.evaluate(armWatcher, EXPECTED[at]);
+      await fill.click();
+      const t = await page.evaluate(() => window.__shmUiBench);
+      if (i >= warmup) samples.push({ committedMs: t.committedAt - t.clickAt, paintedMs: t.paintedAt - t.clickAt });
+      // The button is disabled while a request is in flight; start the next
+      // click only when the app is idle again.
+      await page.waitForFunction(
+        () => [...document.querySelectorAll('button')].some((b) => b.textContent?.trim() === 'Fill view' && !b.disabled),
+      );
+    }
+    const release = page.getByRole('button', { name: 'Release memory', exact: true });
+    await release.click();
+    if (pageErrors.length) throw new Error(`the page reported errors: ${pageErrors.join('; ')}`);
+    return { backend: backendLabel, samples };
+  } finally {
+    await browser.close();
+  }
+}
