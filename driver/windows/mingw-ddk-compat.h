@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mingw-ddk-compat.h - the few WDK names mingw-w64's DDK headers lack.
+ *
+ * Included only by the cross-build (clang + mingw-w64 headers). The Visual
+ * Studio + WDK build gets all of these from the WDK itself. Every name here
+ * is documented by Microsoft with the value given.
+ */
+#ifndef SHAREDMEMORY_MINGW_DDK_COMPAT_H
+#define SHAREDMEMORY_MINGW_DDK_COMPAT_H
+
+#include <driverspecs.h>
+
+/* SAL annotations the WDK's driverspecs.h has and mingw's lacks: no effect on code. */
+#ifndef _Dispatch_type_
+# define _Dispatch_type_(x)
+#endif
+#ifndef _IRQL_requires_same_
+# define _IRQL_requires_same_
+#endif
+#ifndef _Requires_lock_held_
+# define _Requires_lock_held_(x)
+#endif
+#ifndef _Acquires_lock_
+# define _Acquires_lock_(x)
+#endif
+#ifndef _Releases_lock_
+# define _Releases_lock_(x)
+#endif
+
+/* dpfilter.h: the component ID for third-party drivers' DbgPrintEx output. */
+#ifndef DPFLTR_IHVDRIVER_ID
+# define DPFLTR_IHVDRIVER_ID 77
+#endif
+
+/* wdm.h (Windows 8+): MM_PAGE_PRIORITY flag for a non-executable mapping. */
+#ifndef MdlMappingNoExecute
+# define MdlMappingNoExecute 0x40000000
+#endif
+
+
+#endif /* SHAREDMEMORY_MINGW_DDK_COMPAT_H */

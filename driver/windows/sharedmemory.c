@@ -1,0 +1,712 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sharedmemory.c - SharedMemory, a WDM driver that shares pages with an
+ * application without copying.
+ *
+ * The 2010 article's driver, made right for 64-bit Windows 10/11. Its steps,
+ * in the order this file has them (search for "Step"):
+ *
+ *   Step 1  allocate physical pages, described by an MDL
+ *   Step 2  map them into kernel space
+ *   Step 3  write the check values 10, 9, ..., 1
+ *   Step 4  map the same pages into the calling process
+ *   Step 5  return the user address to the application
+ *   Step 6  on release: unmap from the process, unmap from the kernel, free
+ *
+ * Where it differs from the article, a comment starting "Unlike the article"
+ * says how and why. The user/kernel interface is driver/include/
+ * sharedmemory_ioctl.h; the behaviour (error codes, order of checks) is fixed
+ * by the project's contract, section 3.
+ *
+ * Kernel debug output (DbgPrintEx, component IHVDRIVER) traces every step,
+ * as the article showed in DebugView.
+ */
+#include <ntifs.h>
+#if defined(__MINGW32__)
+# include "mingw-ddk-compat.h"
+#endif
+#include "sharedmemory_ioctl.h"
+
+#define SHM_POOL_TAG            'mhSS'  /* "SShm" in pool dumps */
+#define SHM_MIB                 (1024ull * 1024ull)
+/* An MDL's byte count is a ULONG; stay well inside it. */
+#define SHM_MAX_SIZE_LIMIT_MIB  2048ul
+#define SHM_TOTAL_CAP_LIMIT_MIB (1024ul * 1024ul)
+
+#define ShmTrace(format, ...) \
+	DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_INFO_LEVEL, "SharedMemory: " format "\n", ##__VA_ARGS__)
+#define ShmError(format, ...) \
+	DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_ERROR_LEVEL, "SharedMemory: " format "\n", ##__VA_ARGS__)
+
+/*
+ * One per open handle (FILE_OBJECT), kept in FileObject->FsContext.
+ * Unlike the article, which kept one allocation in global variables, every
+ * handle owns its own allocation, so two applications (or two handles in one)
+ * cannot release each other's memory.
+ */
+typedef struct _SHM_HANDLE {
+	FAST_MUTEX Lock;        /* serialises IOCTLs, reads and cleanup on this handle */
+	PMDL Mdl;               /* the pages; NULL when nothing is allocated */
+	PUSHORT KernelAddress;  /* the driver's own mapping of the pages */
+	PVOID UserAddress;      /* the mapping in Owner's address space */
+	PEPROCESS Owner;        /* referenced while UserAddress is set */
+	ULONG64 Bytes;          /* MmGetMdlByteCount(Mdl) */
+} SHM_HANDLE, *PSHM_HANDLE;
+
+/* The driver's global state: settings from the registry and the live totals. */
+static struct {
+	PDEVICE_OBJECT DeviceObject;
+	ULONG64 MaxSize;         /* largest ALLOCATE (Parameters\MaxSizeMiB) */
+	ULONG64 TotalCap;        /* all handles together (Parameters\TotalCapMiB) */
+	FAST_MUTEX TotalsLock;   /* guards the two fields below */
+	ULONG64 TotalBytes;
+	ULONG Allocations;
+} g_Shm;
+
+DRIVER_INITIALIZE DriverEntry;
+static DRIVER_UNLOAD ShmUnload;
+_Dispatch_type_(IRP_MJ_CREATE) static DRIVER_DISPATCH ShmCreate;
+_Dispatch_type_(IRP_MJ_CLEANUP) static DRIVER_DISPATCH ShmCleanup;
+_Dispatch_type_(IRP_MJ_CLOSE) static DRIVER_DISPATCH ShmClose;
+_Dispatch_type_(IRP_MJ_READ) static DRIVER_DISPATCH ShmRead;
+_Dispatch_type_(IRP_MJ_DEVICE_CONTROL) static DRIVER_DISPATCH ShmDeviceControl;
+static NTSTATUS ShmReadParameters(_In_ PUNICODE_STRING RegistryPath);
+static NTSTATUS ShmApplyDeviceSecurity(_In_ PDEVICE_OBJECT DeviceObject);
+static NTSTATUS ShmAllocate(_Inout_ PSHM_HANDLE Handle, _In_ ULONG64 Size,
+			    _Out_ struct shm_allocate *Result);
+static VOID ShmFree(_Inout_ PSHM_HANDLE Handle, _In_ PCSTR Why);
+
+#ifdef ALLOC_PRAGMA
+# pragma alloc_text(INIT, DriverEntry)
+# pragma alloc_text(INIT, ShmReadParameters)
+# pragma alloc_text(INIT, ShmApplyDeviceSecurity)
+# pragma alloc_text(PAGE, ShmUnload)
+# pragma alloc_text(PAGE, ShmCreate)
+# pragma alloc_text(PAGE, ShmCleanup)
+# pragma alloc_text(PAGE, ShmClose)
+# pragma alloc_text(PAGE, ShmRead)
+# pragma alloc_text(PAGE, ShmDeviceControl)
+# pragma alloc_text(PAGE, ShmAllocate)
+# pragma alloc_text(PAGE, ShmFree)
+#endif
+
+/* Completes an IRP; every dispatch routine ends here exactly once. */
+static NTSTATUS ShmComplete(_Inout_ PIRP Irp, _In_ NTSTATUS Status, _In_ ULONG_PTR Information)
+{
+	Irp->IoStatus.Status = Status;
+	Irp->IoStatus.Information = NT_SUCCESS(Status) ? Information : 0;
+	IoCompleteRequest(Irp, IO_NO_INCREMENT);
+	return Status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Loading and unloading                                                     */
+/* ------------------------------------------------------------------------ */
+
+_Use_decl_annotations_
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+	UNICODE_STRING deviceName = RTL_CONSTANT_STRING(SHM_WIN_DEVICE_NAME);
+	UNICODE_STRING linkName = RTL_CONSTANT_STRING(SHM_WIN_LINK_NAME);
+	PDEVICE_OBJECT deviceObject = NULL;
+	NTSTATUS status;
+
+	ShmTrace("DriverEntry: version %u.%u, ABI %u", SHM_DRIVER_VERSION_MAJOR,
+		 SHM_DRIVER_VERSION_MINOR, SHM_ABI_VERSION);
+
+	g_Shm.MaxSize = SHM_DEFAULT_MAX_SIZE;
+	g_Shm.TotalCap = SHM_DEFAULT_TOTAL_CAP;
+	ExInitializeFastMutex(&g_Shm.TotalsLock);
+	status = ShmReadParameters(RegistryPath);
+	if (!NT_SUCCESS(status))
+		return status;
+	ShmTrace("DriverEntry: max size %llu bytes, total cap %llu bytes",
+		 g_Shm.MaxSize, g_Shm.TotalCap);
+
+	/*
+	 * Unlike the article (IoCreateDevice with default security, which lets
+	 * everyone open the device), the device admits only SYSTEM and
+	 * Administrators, and FILE_DEVICE_SECURE_OPEN makes that check apply to
+	 * every name under \Device\SharedMemory too.
+	 */
+	status = IoCreateDevice(DriverObject, 0, &deviceName, SHM_WIN_DEVICE_TYPE,
+				FILE_DEVICE_SECURE_OPEN, FALSE, &deviceObject);
+	if (!NT_SUCCESS(status)) {
+		ShmError("IoCreateDevice failed: 0x%08X", (unsigned)status);
+		return status;
+	}
+	status = ShmApplyDeviceSecurity(deviceObject);
+	if (!NT_SUCCESS(status)) {
+		ShmError("setting the device's security failed: 0x%08X", (unsigned)status);
+		IoDeleteDevice(deviceObject);
+		return status;
+	}
+	/* ReadFile (the copy path) gets a system buffer, like METHOD_BUFFERED. */
+	deviceObject->Flags |= DO_BUFFERED_IO;
+
+	status = IoCreateSymbolicLink(&linkName, &deviceName);
+	if (!NT_SUCCESS(status)) {
+		ShmError("IoCreateSymbolicLink failed: 0x%08X", (unsigned)status);
+		IoDeleteDevice(deviceObject);
+		return status;
+	}
+
+	DriverObject->MajorFunction[IRP_MJ_CREATE] = ShmCreate;
+	DriverObject->MajorFunction[IRP_MJ_CLEANUP] = ShmCleanup;
+	DriverObject->MajorFunction[IRP_MJ_CLOSE] = ShmClose;
+	DriverObject->MajorFunction[IRP_MJ_READ] = ShmRead;
+	DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = ShmDeviceControl;
+	DriverObject->DriverUnload = ShmUnload;
+
+	g_Shm.DeviceObject = deviceObject;
+	deviceObject->Flags &= ~DO_DEVICE_INITIALIZING;
+	ShmTrace("DriverEntry: created %ws and %ws", SHM_WIN_DEVICE_NAME, SHM_WIN_LINK_NAME);
+	return STATUS_SUCCESS;
+}
+
+_Use_decl_annotations_
+static VOID ShmUnload(PDRIVER_OBJECT DriverObject)
+{
+	UNICODE_STRING linkName = RTL_CONSTANT_STRING(SHM_WIN_LINK_NAME);
+
+	PAGED_CODE();
+	/* The I/O manager unloads only once every handle is closed, so every
+	 * CLEANUP has run and nothing is left allocated. */
+	IoDeleteSymbolicLink(&linkName);
+	IoDeleteDevice(DriverObject->DeviceObject);
+	ShmTrace("unloaded: %llu bytes in %lu allocations left (expected 0)",
+		 g_Shm.TotalBytes, g_Shm.Allocations);
+}
+
+/* Reads one REG_DWORD; leaves *Value alone when it is absent or not a DWORD. */
+static VOID ShmQueryDword(_In_ HANDLE Key, _In_ PCWSTR Name, _Inout_ PULONG Value)
+{
+	UNICODE_STRING valueName;
+	union {
+		KEY_VALUE_PARTIAL_INFORMATION Info;
+		UCHAR Bytes[sizeof(KEY_VALUE_PARTIAL_INFORMATION) + sizeof(ULONG)];
+	} buffer;
+	ULONG length = 0;
+
+	RtlInitUnicodeString(&valueName, Name);
+	if (NT_SUCCESS(ZwQueryValueKey(Key, &valueName, KeyValuePartialInformation,
+				       &buffer, sizeof(buffer), &length)) &&
+	    buffer.Info.Type == REG_DWORD && buffer.Info.DataLength == sizeof(ULONG))
+		RtlCopyMemory(Value, buffer.Info.Data, sizeof(ULONG));
+}
+
+/*
+ * Settings under HKLM\SYSTEM\CurrentControlSet\Services\SharedMemory\Parameters:
+ * MaxSizeMiB (largest ALLOCATE) and TotalCapMiB (all handles together). Both
+ * are optional; out-of-range values fail the load rather than being guessed at.
+ */
+_Use_decl_annotations_
+static NTSTATUS ShmReadParameters(PUNICODE_STRING RegistryPath)
+{
+	OBJECT_ATTRIBUTES attributes;
+	UNICODE_STRING parametersName = RTL_CONSTANT_STRING(L"Parameters");
+	HANDLE serviceKey = NULL;
+	HANDLE parametersKey = NULL;
+	ULONG maxSizeMiB = (ULONG)(SHM_DEFAULT_MAX_SIZE / SHM_MIB);
+	ULONG totalCapMiB = (ULONG)(SHM_DEFAULT_TOTAL_CAP / SHM_MIB);
+
+	PAGED_CODE();
+	InitializeObjectAttributes(&attributes, RegistryPath,
+				   OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, NULL, NULL);
+	if (NT_SUCCESS(ZwOpenKey(&serviceKey, KEY_READ, &attributes))) {
+		InitializeObjectAttributes(&attributes, &parametersName,
+					   OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, serviceKey, NULL);
+		if (NT_SUCCESS(ZwOpenKey(&parametersKey, KEY_READ, &attributes))) {
+			ShmQueryDword(parametersKey, L"MaxSizeMiB", &maxSizeMiB);
+			ShmQueryDword(parametersKey, L"TotalCapMiB", &totalCapMiB);
+			ZwClose(parametersKey);
+		}
+		ZwClose(serviceKey);
+	}
+	if (maxSizeMiB < 1 || maxSizeMiB > SHM_MAX_SIZE_LIMIT_MIB ||
+	    totalCapMiB < 1 || totalCapMiB > SHM_TOTAL_CAP_LIMIT_MIB) {
+		ShmError("Parameters: MaxSizeMiB %lu (1..%lu) or TotalCapMiB %lu (1..%lu) out of range",
+			 maxSizeMiB, SHM_MAX_SIZE_LIMIT_MIB, totalCapMiB, SHM_TOTAL_CAP_LIMIT_MIB);
+		return STATUS_INVALID_PARAMETER;
+	}
+	g_Shm.MaxSize = maxSizeMiB * SHM_MIB;
+	g_Shm.TotalCap = totalCapMiB * SHM_MIB;
+	return STATUS_SUCCESS;
+}
+
+/*
+ * Gives the device object the DACL of the SDDL string
+ *     D:P(A;;GA;;;SY)(A;;GA;;;BA)
+ * (protected; full access for LocalSystem and BUILTIN\Administrators only).
+ *
+ * IoCreateDeviceSecure would take that string, but it is not an ntoskrnl
+ * export: it lives in the static library wdmsec.lib, which the cross-build
+ * does not have. So the same descriptor is built here and set through a
+ * kernel handle to the device object with ZwSetSecurityObject, both
+ * documented ntoskrnl exports. GA (generic all) is written as
+ * FILE_ALL_ACCESS, its mapping for file and device objects.
+ */
+_Use_decl_annotations_
+static NTSTATUS ShmApplyDeviceSecurity(PDEVICE_OBJECT DeviceObject)
+{
+	SID_IDENTIFIER_AUTHORITY ntAuthority = SECURITY_NT_AUTHORITY;
+	/* SIDs with one and two sub-authorities: 12 and 16 bytes. */
+	union { SID Sid; UCHAR Bytes[16]; } system, administrators;
+	union { ACL Acl; UCHAR Bytes[128]; } dacl;
+	SECURITY_DESCRIPTOR descriptor;
+	HANDLE deviceHandle;
+	NTSTATUS status;
+
+	PAGED_CODE();
+	status = RtlInitializeSid(&system.Sid, &ntAuthority, 1);
+	if (!NT_SUCCESS(status))
+		return status;
+	*RtlSubAuthoritySid(&system.Sid, 0) = SECURITY_LOCAL_SYSTEM_RID;
+
+	status = RtlInitializeSid(&administrators.Sid, &ntAuthority, 2);
+	if (!NT_SUCCESS(status))
+		return status;
+	*RtlSubAuthoritySid(&administrators.Sid, 0) = SECURITY_BUILTIN_DOMAIN_RID;
+	*RtlSubAuthoritySid(&administrators.Sid, 1) = DOMAIN_ALIAS_RID_ADMINS;
+
+	status = RtlCreateAcl(&dacl.Acl, sizeof(dacl), ACL_REVISION);
+	if (NT_SUCCESS(status))
+		status = RtlAddAccessAllowedAce(&dacl.Acl, ACL_REVISION, FILE_ALL_ACCESS, &system.Sid);
+	if (NT_SUCCESS(status))
+		status = RtlAddAccessAllowedAce(&dacl.Acl, ACL_REVISION, FILE_ALL_ACCESS,
+						&administrators.Sid);
+	if (NT_SUCCESS(status))
+		status = RtlCreateSecurityDescriptor(&descriptor, SECURITY_DESCRIPTOR_REVISION);
+	if (NT_SUCCESS(status))
+		status = RtlSetDaclSecurityDescriptor(&descriptor, TRUE, &dacl.Acl, FALSE);
+	if (!NT_SUCCESS(status))
+		return status;
+
+	/*
+	 * A kernel handle to the device object itself (no IRP_MJ_CREATE reaches
+	 * us). The pointer is our own device object, so no type check is asked
+	 * for (ObjectType NULL).
+	 */
+	status = ObOpenObjectByPointer(DeviceObject, OBJ_KERNEL_HANDLE, NULL, WRITE_DAC,
+				       NULL, KernelMode, &deviceHandle);
+	if (!NT_SUCCESS(status))
+		return status;
+	status = ZwSetSecurityObject(deviceHandle,
+				     DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+				     &descriptor);
+	ZwClose(deviceHandle);
+	return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Handles: CREATE, CLEANUP, CLOSE                                          */
+/* ------------------------------------------------------------------------ */
+
+_Use_decl_annotations_
+static NTSTATUS ShmCreate(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+	PFILE_OBJECT fileObject = IoGetCurrentIrpStackLocation(Irp)->FileObject;
+	PSHM_HANDLE handle;
+
+	UNREFERENCED_PARAMETER(DeviceObject);
+	PAGED_CODE();
+	/* The device has no namespace: \\.\SharedMemory\anything is not a thing. */
+	if (fileObject->FileName.Length != 0)
+		return ShmComplete(Irp, STATUS_OBJECT_NAME_NOT_FOUND, 0);
+
+	/*
+	 * ExAllocatePoolWithTag rather than ExAllocatePool2: the latter exists
+	 * only from Windows 10 2004 on. The context is zeroed just below.
+	 */
+#if defined(_MSC_VER) && !defined(__clang__)
+# pragma warning(suppress: 4996)
+#endif
+	handle = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(*handle), SHM_POOL_TAG);
+	if (handle == NULL)
+		return ShmComplete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
+	RtlZeroMemory(handle, sizeof(*handle));
+	ExInitializeFastMutex(&handle->Lock);
+	fileObject->FsContext = handle;
+	ShmTrace("CREATE: handle %p opened by process %p", (PVOID)handle,
+		 (PVOID)PsGetCurrentProcess());
+	return ShmComplete(Irp, STATUS_SUCCESS, 0);
+}
+
+/*
+ * The last handle to the file object was closed. This runs in the process
+ * that closed it (or at its exit), which after DuplicateHandle may not be the
+ * process that owns the mapping; ShmFree deals with that.
+ */
+_Use_decl_annotations_
+static NTSTATUS ShmCleanup(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+	PSHM_HANDLE handle = IoGetCurrentIrpStackLocation(Irp)->FileObject->FsContext;
+
+	UNREFERENCED_PARAMETER(DeviceObject);
+	PAGED_CODE();
+	ExAcquireFastMutex(&handle->Lock);
+	if (handle->Mdl != NULL)
+		ShmFree(handle, "CLEANUP");
+	ExReleaseFastMutex(&handle->Lock);
+	ShmTrace("CLEANUP: handle %p", (PVOID)handle);
+	return ShmComplete(Irp, STATUS_SUCCESS, 0);
+}
+
+/* The file object is going away; CLEANUP already freed its allocation. */
+_Use_decl_annotations_
+static NTSTATUS ShmClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+	PFILE_OBJECT fileObject = IoGetCurrentIrpStackLocation(Irp)->FileObject;
+	PSHM_HANDLE handle = fileObject->FsContext;
+
+	UNREFERENCED_PARAMETER(DeviceObject);
+	PAGED_CODE();
+	if (handle != NULL) {
+		NT_ASSERT(handle->Mdl == NULL);
+		fileObject->FsContext = NULL;
+		ExFreePoolWithTag(handle, SHM_POOL_TAG);
+	}
+	ShmTrace("CLOSE: handle %p", (PVOID)handle);
+	return ShmComplete(Irp, STATUS_SUCCESS, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The global cap                                                            */
+/* ------------------------------------------------------------------------ */
+
+static NTSTATUS ShmReserve(_In_ ULONG64 Bytes)
+{
+	NTSTATUS status = STATUS_SUCCESS;
+
+	ExAcquireFastMutex(&g_Shm.TotalsLock);
+	if (Bytes > g_Shm.TotalCap - g_Shm.TotalBytes) {
+		status = STATUS_INSUFFICIENT_RESOURCES;
+	} else {
+		g_Shm.TotalBytes += Bytes;
+		g_Shm.Allocations++;
+	}
+	ExReleaseFastMutex(&g_Shm.TotalsLock);
+	return status;
+}
+
+static VOID ShmUnreserve(_In_ ULONG64 Bytes)
+{
+	ExAcquireFastMutex(&g_Shm.TotalsLock);
+	g_Shm.TotalBytes -= Bytes;
+	g_Shm.Allocations--;
+	ExReleaseFastMutex(&g_Shm.TotalsLock);
+}
+
+/* ------------------------------------------------------------------------ */
+/* ALLOCATE: the article's steps 1 to 5                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Runs in the context of the process that sent the IOCTL (this driver is at
+ * the top of its stack, so its dispatch routine runs in the caller's thread),
+ * which is where the user mapping must be made. Every failure undoes exactly
+ * what was done before it.
+ */
+_Use_decl_annotations_
+_Requires_lock_held_(Handle->Lock)
+static NTSTATUS ShmAllocate(PSHM_HANDLE Handle, ULONG64 Size, struct shm_allocate *Result)
+{
+	PHYSICAL_ADDRESS lowest, highest, skip;
+	ULONG64 bytes = (Size + PAGE_SIZE - 1) & ~((ULONG64)PAGE_SIZE - 1);
+	PMDL mdl;
+	PUSHORT kernelAddress;
+	PVOID userAddress = NULL;
+	NTSTATUS status;
+	ULONG i;
+
+	PAGED_CODE();
+	status = ShmReserve(bytes);
+	if (!NT_SUCCESS(status)) {
+		ShmError("ALLOCATE: %llu bytes would pass the cap of %llu", bytes, g_Shm.TotalCap);
+		return status;
+	}
+
+	/*
+	 * Step 1: allocate physical pages, described by an MDL.
+	 * Unlike the article (MmAllocatePagesForMdl, then trusting the result),
+	 * MM_ALLOCATE_FULLY_REQUIRED makes the call fail rather than return fewer
+	 * pages, the byte count is still checked, and the pages come zeroed (no
+	 * MM_DONT_ZERO_ALLOCATION), so no stale kernel data reaches user mode.
+	 */
+	lowest.QuadPart = 0;
+	highest.QuadPart = -1;
+	skip.QuadPart = 0;
+	mdl = MmAllocatePagesForMdlEx(lowest, highest, skip, (SIZE_T)bytes, MmCached,
+				      MM_ALLOCATE_FULLY_REQUIRED);
+	if (mdl == NULL) {
+		ShmError("ALLOCATE: MmAllocatePagesForMdlEx(%llu bytes) failed", bytes);
+		status = STATUS_INSUFFICIENT_RESOURCES;
+		goto unreserve;
+	}
+	if (MmGetMdlByteCount(mdl) != bytes) {
+		ShmError("ALLOCATE: got %lu bytes, wanted %llu", MmGetMdlByteCount(mdl), bytes);
+		status = STATUS_INSUFFICIENT_RESOURCES;
+		goto free_pages;
+	}
+	ShmTrace("ALLOCATE step 1: MDL %p describes %llu bytes of zeroed pages", (PVOID)mdl, bytes);
+
+	/* Step 2: map the pages into kernel space (never executable). */
+	kernelAddress = MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority | MdlMappingNoExecute);
+	if (kernelAddress == NULL) {
+		ShmError("ALLOCATE: MmGetSystemAddressForMdlSafe failed");
+		status = STATUS_INSUFFICIENT_RESOURCES;
+		goto free_pages;
+	}
+	ShmTrace("ALLOCATE step 2: kernel address %p", (PVOID)kernelAddress);
+
+	/* Step 3: write the check values 10, 9, ..., 1 (the rest stays zero). */
+	for (i = 0; i < SHM_SEED_COUNT; i++)
+		kernelAddress[i] = (USHORT)(SHM_SEED_COUNT - i);
+	ShmTrace("ALLOCATE step 3: wrote %u, %u, ..., %u", (unsigned)kernelAddress[0],
+		 (unsigned)kernelAddress[1], (unsigned)kernelAddress[SHM_SEED_COUNT - 1]);
+
+	/*
+	 * Step 4: map the same pages into the calling process.
+	 * Unlike the article, the call is wrapped in __try/__except: with
+	 * UserMode it raises an exception on failure instead of returning NULL.
+	 */
+	__try {
+		userAddress = MmMapLockedPagesSpecifyCache(mdl, UserMode, MmCached, NULL, FALSE,
+							   NormalPagePriority | MdlMappingNoExecute);
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		ShmError("ALLOCATE: MmMapLockedPagesSpecifyCache raised 0x%08X",
+			 (unsigned)GetExceptionCode());
+		userAddress = NULL;
+	}
+	if (userAddress == NULL) {
+		status = STATUS_INSUFFICIENT_RESOURCES;
+		goto unmap_kernel;
+	}
+	ShmTrace("ALLOCATE step 4: user address %p in process %p", userAddress,
+		 (PVOID)PsGetCurrentProcess());
+
+	/* Remember whose address space holds the mapping: release must unmap there. */
+	Handle->Owner = PsGetCurrentProcess();
+	ObReferenceObject(Handle->Owner);
+	Handle->Mdl = mdl;
+	Handle->KernelAddress = kernelAddress;
+	Handle->UserAddress = userAddress;
+	Handle->Bytes = bytes;
+
+	/* Step 5: hand the address to the application. */
+	Result->user_address = (ULONG64)(ULONG_PTR)userAddress;
+	Result->mapped_size = bytes;
+	ShmTrace("ALLOCATE step 5: returned %p, %llu bytes", userAddress, bytes);
+	return STATUS_SUCCESS;
+
+unmap_kernel:
+	MmUnmapLockedPages(kernelAddress, mdl);
+free_pages:
+	MmFreePagesFromMdl(mdl);
+	ExFreePool(mdl);
+unreserve:
+	ShmUnreserve(bytes);
+	return status;
+}
+
+/* True once the process has exited; a process object is signalled then. */
+static BOOLEAN ShmProcessHasExited(_In_ PEPROCESS Process)
+{
+	LARGE_INTEGER now = { .QuadPart = 0 };
+
+	return KeWaitForSingleObject(Process, Executive, KernelMode, FALSE, &now) == STATUS_SUCCESS;
+}
+
+/*
+ * Step 6: unmap from the process, unmap from the kernel, free the pages.
+ *
+ * A user mapping may be removed only in the address space that holds it.
+ * RELEASE and CLEANUP normally run in the owner's context; after
+ * DuplicateHandle they may run in another process, so the thread attaches to
+ * the owner for the unmapping (never unmapping at that address in a stranger's
+ * address space). If the owner has already exited, its address space and the
+ * mapping in it are gone, and only the pages remain to be freed.
+ *
+ * Unlike the article, the MDL is freed with ExFreePool: it came from
+ * MmAllocatePagesForMdlEx, not IoAllocateMdl, so IoFreeMdl is wrong for it.
+ */
+_Use_decl_annotations_
+_Requires_lock_held_(Handle->Lock)
+static VOID ShmFree(PSHM_HANDLE Handle, PCSTR Why)
+{
+	PEPROCESS current = PsGetCurrentProcess();
+	KAPC_STATE apcState;
+
+	PAGED_CODE();
+	if (Handle->Owner == current) {
+		MmUnmapLockedPages(Handle->UserAddress, Handle->Mdl);
+		ShmTrace("%s step 6: unmapped %p from process %p", Why, Handle->UserAddress,
+			 (PVOID)current);
+	} else if (ShmProcessHasExited(Handle->Owner)) {
+		ShmTrace("%s step 6: owner %p has exited; its mapping went with it", Why,
+			 (PVOID)Handle->Owner);
+	} else {
+		KeStackAttachProcess((PKPROCESS)Handle->Owner, &apcState);
+		MmUnmapLockedPages(Handle->UserAddress, Handle->Mdl);
+		KeUnstackDetachProcess(&apcState);
+		ShmTrace("%s step 6: unmapped %p from owner %p (called from process %p)", Why,
+			 Handle->UserAddress, (PVOID)Handle->Owner, (PVOID)current);
+	}
+	ObDereferenceObject(Handle->Owner);
+
+	MmUnmapLockedPages(Handle->KernelAddress, Handle->Mdl);
+	MmFreePagesFromMdl(Handle->Mdl);
+	ExFreePool(Handle->Mdl);
+	ShmUnreserve(Handle->Bytes);
+	ShmTrace("%s step 6: freed %llu bytes", Why, Handle->Bytes);
+
+	Handle->Owner = NULL;
+	Handle->Mdl = NULL;
+	Handle->KernelAddress = NULL;
+	Handle->UserAddress = NULL;
+	Handle->Bytes = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* DEVICE_CONTROL                                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * All four codes are METHOD_BUFFERED: the I/O manager copies the input into
+ * Irp->AssociatedIrp.SystemBuffer and copies Information bytes of it back out.
+ * The order of checks is the contract's: buffer sizes, then parameters, then
+ * the handle's state.
+ */
+_Use_decl_annotations_
+static NTSTATUS ShmDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+	PSHM_HANDLE handle = stack->FileObject->FsContext;
+	ULONG inLength = stack->Parameters.DeviceIoControl.InputBufferLength;
+	ULONG outLength = stack->Parameters.DeviceIoControl.OutputBufferLength;
+	PVOID buffer = Irp->AssociatedIrp.SystemBuffer;
+	NTSTATUS status;
+
+	UNREFERENCED_PARAMETER(DeviceObject);
+	PAGED_CODE();
+	switch (stack->Parameters.DeviceIoControl.IoControlCode) {
+	case SHM_IOCTL_QUERY: {
+		struct shm_device_info *info = buffer;
+
+		if (outLength < sizeof(*info))
+			return ShmComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
+		RtlZeroMemory(info, sizeof(*info));
+		info->abi_version = SHM_ABI_VERSION;
+		info->driver_version = SHM_DRIVER_VERSION;
+		info->page_size = PAGE_SIZE;
+		info->max_size = g_Shm.MaxSize;
+		ExAcquireFastMutex(&g_Shm.TotalsLock);
+		info->total_bytes = g_Shm.TotalBytes;
+		info->allocations = g_Shm.Allocations;
+		ExReleaseFastMutex(&g_Shm.TotalsLock);
+		ShmTrace("QUERY: %llu bytes in %lu allocations", info->total_bytes,
+			 (ULONG)info->allocations);
+		return ShmComplete(Irp, STATUS_SUCCESS, sizeof(*info));
+	}
+
+	case SHM_IOCTL_ALLOCATE: {
+		struct shm_allocate *request = buffer;
+		ULONG64 size;
+
+		if (inLength < sizeof(*request) || outLength < sizeof(*request))
+			return ShmComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
+		size = request->size;
+		ShmTrace("ALLOCATE: %llu bytes requested by process %p", size,
+			 (PVOID)PsGetCurrentProcess());
+		if (size == 0 || size > g_Shm.MaxSize)
+			return ShmComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+		ExAcquireFastMutex(&handle->Lock);
+		if (handle->Mdl != NULL)
+			status = STATUS_DEVICE_BUSY;
+		else
+			status = ShmAllocate(handle, size, request);
+		ExReleaseFastMutex(&handle->Lock);
+		return ShmComplete(Irp, status, sizeof(*request));
+	}
+
+	case SHM_IOCTL_RELEASE:
+		ExAcquireFastMutex(&handle->Lock);
+		if (handle->Mdl == NULL) {
+			status = STATUS_INVALID_DEVICE_STATE;
+		} else {
+			ShmFree(handle, "RELEASE");
+			status = STATUS_SUCCESS;
+		}
+		ExReleaseFastMutex(&handle->Lock);
+		return ShmComplete(Irp, status, 0);
+
+	case SHM_IOCTL_INSPECT: {
+		struct shm_inspect *request = buffer;
+		ULONG64 offset;
+		ULONG count;
+
+		if (inLength < sizeof(*request) || outLength < sizeof(*request))
+			return ShmComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
+		offset = request->offset;
+		count = request->count;
+		if (count == 0 || count > SHM_INSPECT_MAX || (offset & 1) != 0)
+			return ShmComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+		ExAcquireFastMutex(&handle->Lock);
+		if (handle->Mdl == NULL) {
+			status = STATUS_INVALID_DEVICE_STATE;
+		} else if (offset > handle->Bytes || 2ull * count > handle->Bytes - offset) {
+			status = STATUS_INVALID_PARAMETER;
+		} else {
+			/* Through the driver's own mapping: shows what user mode wrote. */
+			RtlZeroMemory(request->values, sizeof(request->values));
+			RtlCopyMemory(request->values, (PUCHAR)handle->KernelAddress + offset,
+				      2ull * count);
+			status = STATUS_SUCCESS;
+		}
+		ExReleaseFastMutex(&handle->Lock);
+		return ShmComplete(Irp, status, sizeof(*request));
+	}
+
+	default:
+		ShmError("DEVICE_CONTROL: unknown code 0x%08X",
+			 (unsigned)stack->Parameters.DeviceIoControl.IoControlCode);
+		return ShmComplete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* READ: the copy path, for comparison with the shared mapping               */
+/* ------------------------------------------------------------------------ */
+
+_Use_decl_annotations_
+static NTSTATUS ShmRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+	PSHM_HANDLE handle = stack->FileObject->FsContext;
+	LONGLONG offset = stack->Parameters.Read.ByteOffset.QuadPart;
+	ULONG length = stack->Parameters.Read.Length;
+	ULONG_PTR copied = 0;
+	NTSTATUS status;
+
+	UNREFERENCED_PARAMETER(DeviceObject);
+	PAGED_CODE();
+	if (offset < 0)
+		return ShmComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+	ExAcquireFastMutex(&handle->Lock);
+	if (handle->Mdl == NULL) {
+		status = STATUS_INVALID_DEVICE_STATE;
+	} else if ((ULONG64)offset >= handle->Bytes) {
+		status = STATUS_END_OF_FILE;
+	} else {
+		copied = (ULONG_PTR)min((ULONG64)length, handle->Bytes - (ULONG64)offset);
+		if (copied != 0)
+			RtlCopyMemory(Irp->AssociatedIrp.SystemBuffer,
+				      (PUCHAR)handle->KernelAddress + offset, copied);
+		/* A synchronous handle reads on from here next time. */
+		if (stack->FileObject->Flags & FO_SYNCHRONOUS_IO)
+			stack->FileObject->CurrentByteOffset.QuadPart = offset + (LONGLONG)copied;
+		status = STATUS_SUCCESS;
+	}
+	ExReleaseFastMutex(&handle->Lock);
+	return ShmComplete(Irp, status, copied);
+}
