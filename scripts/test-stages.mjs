@@ -26,4 +26,9 @@ export const stages = [
     description: 'benchmarks, quick profile: C and Node benches on the module in the VM, UI round trip; checks the output',
     command: 'npm run --silent bench:quick',
   },
+  {
+    name: 'e2e-web',
+    description: 'Playwright in /usr/bin/chromium against browser mode (simulated driver); the Electron project where its runtime exists',
+    command: 'npm run --silent test:e2e',
+  },
 ];

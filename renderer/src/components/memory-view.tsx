@@ -19,9 +19,12 @@ export function MemoryView({ view }: { view: Values | null }) {
 
   return (
     <div className="memory-view">
-      <pre className="memory-view__offsets" ref={gutter} aria-hidden="true" style={{ height: `${rows * 1.5}em` }}>
-        {offsets.join('\n')}
-      </pre>
+      {/* The gutter takes the textarea's height, however it is resized. */}
+      <div className="memory-view__gutter" aria-hidden="true" style={{ width: `calc(${width + 2}ch + 18px)` }}>
+        <pre className="memory-view__offsets" ref={gutter}>
+          {offsets.join('\n')}
+        </pre>
+      </div>
       <textarea
         className="memory-view__values"
         aria-label="Shared memory view"
