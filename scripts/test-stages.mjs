@@ -31,4 +31,9 @@ export const stages = [
     description: 'Playwright in /usr/bin/chromium against browser mode (simulated driver); the Electron project where its runtime exists',
     command: 'npm run --silent test:e2e',
   },
+  {
+    name: 'windows-build',
+    description: 'cross-build the WDM driver (clang + lld), check the PE image, test-sign and verify it, build the Win32 client, check the INF',
+    command: 'node driver/windows/test-build.mjs',
+  },
 ];

@@ -33,4 +33,6 @@ ldflags=(
 )
 clang "${cflags[@]}" -c "$here/sharedmemory.c" -o "$obj/sharedmemory.o"
 clang "${ldflags[@]}" "$obj/sharedmemory.o" -lntoskrnl -o "$out"
+# lld leaves the PE checksum at 0; Windows checks it for drivers.
+node "$here/pe-image.mjs" --fix-checksum "$out"
 echo "built $out ($(stat -c %s "$out") bytes)"

@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// The windows-build test stage: cross-builds the driver, checks the .sys is
+// an image Windows would load as a kernel driver, test-signs it and verifies
+// the signature, builds the Win32 test client, and checks the INF against
+// the primitive-driver rules. Each check prints ok/FAIL; the last line is
+// "windows-build: N passed, N failed, N skipped".
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DLL_DYNAMIC_BASE, DLL_NX_COMPAT, MACHINE_AMD64, PE32_PLUS_MAGIC, SUBSYSTEM_NATIVE, parsePe } from './pe-image.mjs';
+import { checkInf } from '../../inf/inf-rules.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const outDir = join(root, 'dist', 'driver', 'windows');
+const sys = join(outDir, 'sharedmemory.sys');
+const signed = join(outDir, 'test-signed', 'sharedmemory.sys');
+const client = join(outDir, 'shm-client.exe');
+const scratch = mkdtempSync(join(tmpdir(), 'shm-windows-build-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
+let passed = 0;
+let failed = 0;
+function check(ok, what) {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (ok) passed++;
+  else failed++;
+  return ok;
+}
+function run(command, args) {
+  const r = spawnSync(command, args, { encoding: 'utf8' });
+  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}`, status: r.status };
+}
+function finish() {
+  console.log(`windows-build: ${passed} passed, ${failed} failed, 0 skipped`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+// Functions a cross-built driver could import that Windows' ntoskrnl.exe does
+// not export (wdmsec.lib is a static library): the image would not load.
+const NOT_NTOSKRNL_EXPORTS = ['IoCreateDeviceSecure', 'WdmlibIoCreateDeviceSecure'];
+
+/** The checks that decide whether Windows loads the image as a kernel driver. */
+function driverImageProblems(pe) {
+  const problems = [];
+  const importedFrom = pe.imports.map((i) => i.dll.toLowerCase());
+  const functions = pe.imports.flatMap((i) => i.functions);
+  if (pe.machine !== MACHINE_AMD64 || pe.magic !== PE32_PLUS_MAGIC) problems.push('not PE32+ for x64');
+  if (pe.subsystem !== SUBSYSTEM_NATIVE) problems.push(`subsystem ${pe.subsystem}, not native (1)`);
+  if (!importedFrom.every((d) => d === 'ntoskrnl.exe' || d === 'hal.dll'))
+    problems.push(`imports from ${importedFrom.join(', ')}`);
+  if (functions.some((f) => NOT_NTOSKRNL_EXPORTS.includes(f))) problems.push('imports a wdmsec.lib function');
+  if (pe.sections.some((s) => s.writable && s.executable)) problems.push('a section is writable and executable');
+  return problems;
+}
+
+// 1. Build.
+mkdirSync(outDir, { recursive: true });
+const build = run('bash', [join(here, 'build.sh'), sys]);
+if (!check(build.ok, 'cross-build with clang + lld, warnings as errors')) {
+  console.log(build.output);
+  finish();
+}
+
+// 2. The image.
+const pe = parsePe(readFileSync(sys));
+const imports = pe.imports.flatMap((i) => i.functions);
+check(pe.machine === MACHINE_AMD64 && pe.magic === PE32_PLUS_MAGIC, 'PE32+ image for x64 (AMD64)');
+check(pe.subsystem === SUBSYSTEM_NATIVE, `subsystem is native (${pe.subsystem})`);
+check(
+  (pe.dllCharacteristics & DLL_DYNAMIC_BASE) !== 0 && (pe.dllCharacteristics & DLL_NX_COMPAT) !== 0,
+  `relocatable and NX-compatible (DllCharacteristics 0x${pe.dllCharacteristics.toString(16)})`,
+);
+check(pe.sections.find((s) => s.name === pe.entrySection)?.executable, `entry point DriverEntry in ${pe.entrySection}`);
+check(
+  pe.imports.length > 0 && pe.imports.every((i) => i.dll.toLowerCase() === 'ntoskrnl.exe' || i.dll.toLowerCase() === 'hal.dll'),
+  `imports only from ntoskrnl.exe/HAL.dll (${pe.imports.map((i) => `${i.dll}: ${i.functions.length}`).join(', ')})`,
+);
+check(!imports.some((f) => NOT_NTOSKRNL_EXPORTS.includes(f)), 'imports nothing from wdmsec.lib (not an ntoskrnl export)');
+for (const f of ['MmAllocatePagesForMdlEx', 'MmMapLockedPagesSpecifyCache', 'MmUnmapLockedPages', 'MmFreePagesFromMdl', 'ExFreePool', 'KeStackAttachProcess', 'ZwSetSecurityObject', '__C_specific_handler']) {
+  check(imports.includes(f), `imports ${f}`);
+}
+check(!imports.includes('IoFreeMdl'), 'does not free the page MDL with IoFreeMdl');
+const wx = pe.sections.filter((s) => s.writable && s.executable).map((s) => s.name);
+check(wx.length === 0, `no section both writable and executable (${pe.sections.map((s) => `${s.name}:${s.writable ? 'W' : ''}${s.executable ? 'X' : ''}`).join(' ')})`);
+check(pe.exceptionDirectory.size > 0, `exception data (.pdata) present: ${pe.exceptionDirectory.size / 12} functions`);
+check(pe.checksum !== 0 && pe.checksum === pe.computedChecksum, `PE checksum set and correct (0x${pe.checksum.toString(16)})`);
+check(driverImageProblems(pe).length === 0, 'the driver-image rules accept it');
+
+// 3. The Win32 test client; the same rules must reject a user-mode program.
+const cc = run('x86_64-w64-mingw32-gcc', ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'driver', 'include'), join(here, 'client', 'shm-client.c'), '-o', client]);
+if (check(cc.ok, 'Win32 test client builds with mingw-w64, warnings as errors')) {
+  const problems = driverImageProblems(parsePe(readFileSync(client)));
+  check(
+    problems.some((p) => p.startsWith('subsystem')) && problems.some((p) => p.startsWith('imports from')),
+    `the driver-image rules reject a user-mode program (${problems.join('; ')})`,
+  );
+} else {
+  console.log(cc.output);
+}
+
+// 4. Test signing.
+const certDir = join(scratch, 'cert');
+const sign = run('bash', [join(here, 'sign-test.sh'), sys, signed, certDir]);
+if (check(sign.ok, 'test-signed with osslsigncode and a throw-away certificate')) {
+  const verify = run('osslsigncode', ['verify', '-CAfile', join(certDir, 'cert.pem'), '-in', signed]);
+  check(verify.ok && /Signature verification: ok/.test(verify.output), 'signature verifies against the throw-away certificate');
+  const untrusted = run('osslsigncode', ['verify', '-in', signed]);
+  const digests = [...untrusted.output.matchAll(/(Current|Calculated) message digest\s*:\s*([0-9A-F]+)/g)].map((m) => m[2]);
+  check(
+    !untrusted.ok && digests.length === 2 && digests[0] === digests[1],
+    'without that certificate: chain untrusted, but the signed digest matches the image',
+  );
+  const signedPe = parsePe(readFileSync(signed));
+  check(signedPe.certificateTable.size > 0, `signed image has a certificate table (${signedPe.certificateTable.size} bytes)`);
+  check(signedPe.checksum === signedPe.computedChecksum, 'signed image checksum correct');
+  check(driverImageProblems(signedPe).length === 0, 'signed image still passes the driver-image rules');
+  const tampered = join(scratch, 'tampered.sys');
+  copyFileSync(signed, tampered);
+  const bytes = readFileSync(tampered);
+  const text = signedPe.sections.find((s) => s.name === '.text');
+  bytes[text.rawOffset + 16] ^= 0xff;
+  writeFileSync(tampered, bytes);
+  const bad = run('osslsigncode', ['verify', '-CAfile', join(certDir, 'cert.pem'), '-in', tampered]);
+  check(!bad.ok && /MISMATCH/.test(bad.output), 'one changed byte of code breaks the signature');
+} else {
+  console.log(sign.output);
+}
+
+// 5. The INF.
+const infText = readFileSync(join(root, 'inf', 'sharedmemory.inf'), 'utf8');
+for (const r of checkInf(infText)) check(r.ok, `INF: ${r.rule}`);
+
+// 6. The INF rules catch what they claim to catch.
+const broken = [
+  ['a [Manufacturer] section', (t) => `${t}\n[Manufacturer]\n%ProviderName% = Models,NTamd64\n`, /Manufacturer/],
+  ['no PnpLockdown', (t) => t.replace(/^PnpLockdown.*$/m, ''), /PnpLockdown/],
+  ['a [DefaultUninstall.NTamd64] section', (t) => `${t}\n[DefaultUninstall.NTamd64]\nDelFiles = SharedMemory.Files\n`, /DefaultUninstall/],
+  ['ServiceBinary in %12%', (t) => t.replace('%13%\\sharedmemory.sys', '%12%\\sharedmemory.sys'), /ServiceBinary/],
+  ['an undefined %token%', (t) => t.replace('%ServiceDescription%', '%Undefined%'), /token/],
+  ['an undecorated [DefaultInstall]', (t) => t.replace('[DefaultInstall.NTamd64]', '[DefaultInstall]'), /DefaultInstall/],
+];
+for (const [what, mutate, ruleName] of broken) {
+  const failedRules = checkInf(mutate(infText)).filter((r) => !r.ok);
+  check(failedRules.some((r) => ruleName.test(r.rule)), `INF rules reject an INF with ${what}`);
+}
+finish();
