@@ -67,12 +67,7 @@ export interface SelectionOptions {
   simulated?: SimulatedBackendOptions;
 }
 
-const describe = (error: unknown): string =>
-  error instanceof DeviceError
-    ? `${error.osName} ${error.osCode}: ${error.message}`
-    : error instanceof Error
-      ? error.message
-      : String(error);
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Why the kernel driver could not be opened, in words for the window. */
 function fallbackReason(kind: RealBackendKind, error: unknown): string {
@@ -130,10 +125,10 @@ export async function selectBackend(
     const { backend, handle } = await openRealBackend(choice, loadReal);
     return { backend, handle, reason: `Kernel driver (${choice}) — chosen with --backend ${choice}` };
   } catch (error) {
-    const hint =
-      error instanceof DeviceError && error.kind === 'not-installed'
-        ? ` Install it: ${INSTALL_LINE[choice]}`
-        : '';
-    throw new BackendUnavailableError(`The ${choice} kernel driver cannot be opened: ${describe(error)}${hint}`);
+    const install =
+      error instanceof DeviceError && error.kind === 'not-installed' ? ` Install it: ${INSTALL_LINE[choice]}` : '';
+    const why = error instanceof DeviceError ? `(${error.osName} ${error.osCode})` : `(${describe(error)})`;
+    const hint = error instanceof DeviceError && error.hint ? ` ${error.hint}.` : '';
+    throw new BackendUnavailableError(`The ${choice} kernel driver cannot be opened ${why}.${hint}${install}`);
   }
 }

@@ -49,6 +49,16 @@ export class SharedMemoryService implements SharedMemoryApi {
   /** Calls run one at a time, in arrival order: the device has one state. */
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
+  /** One entry per channel; the type makes a missing one a compile error. */
+  private readonly handlers: Handlers = {
+    getStatus: (r) => this.getStatus(r),
+    allocate: (r) => this.allocate(r),
+    readValues: (r) => this.readValues(r),
+    writeValues: (r) => this.writeValues(r),
+    verify: (r) => this.verify(r),
+    release: (r) => this.release(r),
+    startDriver: (r) => this.startDriver(r),
+  };
 
   constructor(options: SharedMemoryServiceOptions) {
     this.backend = options.backend;
@@ -63,9 +73,9 @@ export class SharedMemoryService implements SharedMemoryApi {
   async invoke(name: ApiName, request: unknown): Promise<ApiResult<ApiResponse<ApiName>>> {
     const parsed = apiDefinition[name].request.safeParse(request);
     if (!parsed.success) return { ok: false, error: invalidRequestError(name, parsed.error) };
-    const handlers: Handlers = this;
-    const handler = handlers[name] as (r: unknown) => Promise<ApiResult<ApiResponse<ApiName>>>;
-    return handler.call(this, parsed.data);
+    // parsed.data is exactly this channel's request type (zod checked it).
+    const handler = this.handlers[name] as (r: unknown) => Promise<ApiResult<ApiResponse<ApiName>>>;
+    return handler(parsed.data);
   }
 
   getStatus(_request: ApiRequest<'getStatus'> = {}): Promise<ApiResult<Status>> {

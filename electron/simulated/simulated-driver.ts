@@ -210,7 +210,6 @@ export class SimulatedFile {
   private mappedAt: bigint | null = null;
   /** Linux: live mmap()s of this handle; they may outlive RELEASE and close. */
   private readonly mmaps = new Set<bigint>();
-  private mapSerial = 0n;
   private closed = false;
   private readonly codes: Readonly<Record<IoctlName, number>>;
   readonly userAddress: bigint;
@@ -310,7 +309,9 @@ export class SimulatedFile {
     if (!pages || !shared || offset !== 0 || length <= 0 || length > pages.memory.byteLength) {
       this.fail('map', 'invalid-parameter');
     }
-    const address = this.userAddress + (this.mapSerial++ % 256n) * MAPPING_STRIDE;
+    // The lowest free slot, so a process that unmaps and maps again gets the same address.
+    let address = this.userAddress;
+    while (this.mmaps.has(address)) address += MAPPING_STRIDE;
     this.driver.mapPages(address, pages);
     this.mmaps.add(address);
     return address;
