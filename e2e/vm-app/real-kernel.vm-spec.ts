@@ -1,0 +1,227 @@
+// The whole app on a real kernel: the window in Chromium on this machine, the
+// browser-mode server with --backend linux inside a QEMU guest, the
+// sharedmemory module loaded there. Every value the window shows comes from
+// pages the guest's kernel allocated and wrote.
+//
+// The tests share one guest and run in order: each one starts from the state
+// the previous one left (nothing allocated) and checks it first. The driver's
+// totals are read by a second process in the guest (query-device.ts), not by
+// the app, so a leak in the app's code cannot hide itself.
+import { type Page } from '@playwright/test';
+import path from 'node:path';
+import { expectState, runWindowFlow, SEED_VIEW, windowParts } from '../support/window-flow.js';
+import { expect, test } from './vm-app-fixtures.js';
+import { isTotals, PROJECT_ROOT, type DeviceTotals, type GuestReply, type VmAppSession } from './vm-app-session.js';
+
+test.describe.configure({ mode: 'serial' });
+
+const SCREENSHOT = path.join(PROJECT_ROOT, 'e2e/output/vm-window-after-fill.png');
+const MiB = 1024 * 1024;
+const DRIVER_MAX_SIZE = 64 * MiB;
+// Canonical x86-64 user space ends below this address.
+const USER_SPACE_END = 0x8000_0000_0000n;
+
+function totalsOf(reply: GuestReply): DeviceTotals {
+  if (!isTotals(reply.device)) throw new Error(`the guest's QUERY probe failed: ${JSON.stringify(reply.device)}`);
+  return reply.device;
+}
+
+/** QUERY from a fresh guest process: what the kernel holds right now. */
+async function driverTotals(vmApp: VmAppSession): Promise<DeviceTotals> {
+  const reply = await vmApp.request('query');
+  expect(reply.server, 'the server in the guest is still running').toBe('running');
+  expect(reply.kernelProblems, "problem lines in the guest's kernel log").toBe(0);
+  return totalsOf(reply);
+}
+
+async function expectNothingAllocated(vmApp: VmAppSession): Promise<void> {
+  const totals = await driverTotals(vmApp);
+  expect({ totalBytes: totals.totalBytes, allocations: totals.allocations }).toEqual({ totalBytes: 0, allocations: 0 });
+}
+
+async function openWindow(page: Page, vmApp: VmAppSession): Promise<ReturnType<typeof windowParts>> {
+  await page.goto(vmApp.url);
+  const w = windowParts(page);
+  await expect(w.status.getByTestId('status-state')).toHaveText(/^(Allocated|Not allocated)$/);
+  return w;
+}
+
+/** The user address the Status region shows, as a number. */
+async function shownUserAddress(page: Page): Promise<bigint> {
+  const text = await windowParts(page).status.textContent();
+  const match = /User address\s*(0x[0-9a-f]+)/.exec(text ?? '');
+  if (!match?.[1]) throw new Error(`no user address in the Status region: ${text}`);
+  return BigInt(match[1]);
+}
+
+test('the window is served from the guest and talks to the Linux kernel driver', async ({ page, vmApp }) => {
+  const w = await openWindow(page, vmApp);
+  await expectState(w.status, 'Not allocated');
+  await expect(page.getByRole('region', { name: 'Driver' })).toContainText('Kernel driver (linux)');
+  await expect(w.status).toContainText(/Backend\s*linux/);
+  await expect(w.status).not.toContainText('simulated');
+  // The Status region's driver line is QUERY's answer from the kernel module.
+  await expect(w.status).toContainText('ABI 1, version 1.0, page 4096 bytes, max 64 MiB');
+  await expect(w.status).toContainText('0 bytes in 0 allocations');
+
+  const totals = await driverTotals(vmApp);
+  expect(totals).toEqual({
+    abiVersion: 1,
+    driverVersion: 0x1_0000,
+    pageSize: 4096,
+    maxSize: DRIVER_MAX_SIZE,
+    totalBytes: 0,
+    allocations: 0,
+  });
+});
+
+test('Allocate, Fill view, write, Verify in driver and Release run on pages the kernel owns', async ({ page, vmApp }) => {
+  await openWindow(page, vmApp);
+  await runWindowFlow(page, {
+    afterFill: async () => {
+      // The view shows 10..1: the module wrote them into fresh pages at ALLOCATE.
+      const address = await shownUserAddress(page);
+      expect(address % 4096n, 'the mapping is page aligned').toBe(0n);
+      expect(address > 0n && address < USER_SPACE_END, `0x${address.toString(16)} is a user-space address`).toBe(true);
+      const totals = await driverTotals(vmApp);
+      expect({ totalBytes: totals.totalBytes, allocations: totals.allocations }).toEqual({ totalBytes: 4096, allocations: 1 });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    },
+  });
+  await expectNothingAllocated(vmApp);
+});
+
+test('a 16 MiB allocation is seeded at the start and zero to its last value', async ({ page, vmApp }) => {
+  const w = await openWindow(page, vmApp);
+  await expectState(w.status, 'Not allocated');
+  await w.size.fill('16M');
+  await w.allocate.click();
+  await expectState(w.status, 'Allocated');
+  await expect(w.status).toContainText(`Mapped size${16 * MiB} bytes (0x1000000)`);
+  const totals = await driverTotals(vmApp);
+  expect({ totalBytes: totals.totalBytes, allocations: totals.allocations }).toEqual({ totalBytes: 16 * MiB, allocations: 1 });
+
+  await w.fill.click();
+  await expect(w.view).toHaveValue(SEED_VIEW);
+
+  // The last ten u16 of the 16 MiB: zeroed by the kernel, never old data.
+  const lastTen = 16 * MiB - 20;
+  await page.getByRole('textbox', { name: 'Offset (bytes)', exact: true }).fill(`0x${lastTen.toString(16)}`);
+  await w.fill.click();
+  await expect(page.getByText(`10 values (u16, decimal) from byte offset 0x${lastTen.toString(16)}`)).toBeVisible();
+  await expect(w.view).toHaveValue(Array(10).fill('0').join('\n'));
+  // ...and the driver reads the same zeros through its own kernel mapping.
+  await w.verify.click();
+  await expect(page.getByTestId('verify-summary')).toHaveText(
+    'Match: the driver reads the same 10 values through its kernel mapping.',
+  );
+
+  // One value past the end is refused by the window before anything is sent.
+  await page.getByRole('textbox', { name: 'Count (values)', exact: true }).fill('11');
+  await w.fill.click();
+  await expect(w.view).toHaveValue(Array(10).fill('0').join('\n'));
+
+  await w.release.click();
+  await expectState(w.status, 'Not allocated');
+  await expectNothingAllocated(vmApp);
+});
+
+test('a size above the driver maximum is refused and nothing changes', async ({ page, vmApp }) => {
+  const w = await openWindow(page, vmApp);
+  await expectState(w.status, 'Not allocated');
+
+  // The window knows the limit from the driver's QUERY and refuses before sending.
+  await w.size.fill(String(DRIVER_MAX_SIZE + 1));
+  await w.allocate.click();
+  await expect(page.getByText("The size must be at most 64 MiB (67108864 bytes), the driver's limit.")).toBeVisible();
+  await expectState(w.status, 'Not allocated');
+  await expectNothingAllocated(vmApp);
+
+  // The same request sent anyway, over the window's own socket and token,
+  // reaches the kernel, which refuses it: EINVAL, as the contract's table says.
+  const answer = await page.evaluate(async (size) => {
+    const url = new URL('/api', location.href);
+    url.protocol = 'ws:';
+    url.search = location.search;
+    const socket = new WebSocket(url);
+    return new Promise<unknown>((resolve, reject) => {
+      socket.onerror = () => reject(new Error('socket error'));
+      socket.onopen = () => socket.send(JSON.stringify({ id: 7, name: 'allocate', request: { size } }));
+      socket.onmessage = (event) => {
+        resolve(JSON.parse(String(event.data)));
+        socket.close();
+      };
+    });
+  }, DRIVER_MAX_SIZE + 1);
+  expect(answer).toMatchObject({
+    id: 7,
+    result: { ok: false, error: { operation: 'allocate', kind: 'invalid-parameter', osName: 'EINVAL', osCode: 22 } },
+  });
+  await expectNothingAllocated(vmApp);
+
+  // The window, asked again, still shows nothing allocated and the driver's totals at zero.
+  await page.getByRole('button', { name: 'Refresh status', exact: true }).click();
+  await expectState(w.status, 'Not allocated');
+  await expect(w.status).toContainText('0 bytes in 0 allocations');
+});
+
+test("the driver's own refusal shows in the window: a stale window's Allocate gets EBUSY", async ({ page, browser, vmApp }) => {
+  // A second window opened before the first allocates still offers Allocate;
+  // the app does not second-guess the driver, so the kernel answers it.
+  const stale = await browser.newPage();
+  const s = await openWindow(stale, vmApp);
+  await expectState(s.status, 'Not allocated');
+
+  const w = await openWindow(page, vmApp);
+  await w.allocate.click();
+  await expectState(w.status, 'Allocated');
+  const address = await shownUserAddress(page);
+
+  await s.allocate.click();
+  await expect(s.alert).toContainText('EBUSY');
+  await expect(s.alert).toContainText(String(16)); // errno 16
+  // Nothing changed: one allocation of one page, at the same address.
+  const totals = await driverTotals(vmApp);
+  expect({ totalBytes: totals.totalBytes, allocations: totals.allocations }).toEqual({ totalBytes: 4096, allocations: 1 });
+  await page.getByRole('button', { name: 'Refresh status', exact: true }).click();
+  await expectState(w.status, 'Allocated');
+  expect(await shownUserAddress(page)).toBe(address);
+  await w.fill.click();
+  await expect(w.view).toHaveValue(SEED_VIEW);
+  await stale.close();
+
+  await w.release.click();
+  await expectState(w.status, 'Not allocated');
+  await expectNothingAllocated(vmApp);
+});
+
+test('the server killed with SIGKILL while holding an allocation leaks nothing', async ({ page, vmApp }) => {
+  const w = await openWindow(page, vmApp);
+  await w.size.fill('1M');
+  await w.allocate.click();
+  await expectState(w.status, 'Allocated');
+  await w.fill.click();
+  await expect(w.view).toHaveValue(SEED_VIEW);
+  // The probe sees the server's allocation, so a leak could not pass unseen.
+  const held = await driverTotals(vmApp);
+  expect({ totalBytes: held.totalBytes, allocations: held.allocations }).toEqual({ totalBytes: MiB, allocations: 1 });
+
+  const reply = await vmApp.request('kill-server');
+  expect(reply.server, 'the server died of SIGKILL').toBe('exited:137');
+  const after = totalsOf(reply);
+  expect({ totalBytes: after.totalBytes, allocations: after.allocations }).toEqual({ totalBytes: 0, allocations: 0 });
+  expect(reply.kernelProblems, "problem lines in the guest's kernel log").toBe(0);
+
+  // The window survives its server: the next action reports the lost connection.
+  await w.fill.click();
+  await expect(w.alert).toBeVisible();
+});
+
+test('the guest powers off with the driver empty and a clean kernel log', async ({ vmApp }) => {
+  const { reply, result } = await vmApp.finish();
+  const totals = totalsOf(reply);
+  expect({ totalBytes: totals.totalBytes, allocations: totals.allocations }).toEqual({ totalBytes: 0, allocations: 0 });
+  expect(result.kernelProblems).toEqual([]);
+  expect(result.timedOut, 'the guest ended before its time limit').toBe(false);
+  expect(result.exitCode, 'the guest supervisor ended normally').toBe(0);
+});
