@@ -129,3 +129,27 @@ test('a second Allocate is refused while one is held', async ({ page, context, s
   await expect(w.view).toHaveValue(SEED_VIEW);
   await expect(w.status).toContainText('Driver totals4096 bytes in 1 allocation');
 });
+
+test('works from the keyboard: Enter submits, Tab reaches the buttons', async ({ page, server }) => {
+  await page.goto(server.url);
+  const w = windowParts(page);
+  await expectState(w.status, 'Not allocated');
+  await w.size.focus();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type('8K');
+  await page.keyboard.press('Enter');
+  await expectState(w.status, 'Allocated');
+  await expect(w.status).toContainText('Mapped size8192 bytes (0x2000)');
+
+  await page.getByLabel('Count (values)', { exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await expect(w.view).toHaveValue(SEED_VIEW);
+
+  // From the count field, Tab goes to Fill view, then Verify in driver.
+  await page.keyboard.press('Tab');
+  await expect(w.fill).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(w.verify).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('verify-summary')).toContainText('Match');
+});
