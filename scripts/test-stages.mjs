@@ -36,4 +36,9 @@ export const stages = [
     description: 'cross-build the WDM driver (clang + lld), check the PE image, test-sign and verify it, build the Win32 client, check the INF',
     command: 'node driver/windows/test-build.mjs',
   },
+  {
+    name: 'windows-wine',
+    description: 'Wine: install the driver from the INF, sc start, run the C client and the app\'s Windows backend in Windows Node against it',
+    command: 'node e2e/wine/run-wine-tests.mjs',
+  },
 ];

@@ -352,7 +352,7 @@ static NTSTATUS ShmCleanup(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 	return ShmComplete(Irp, STATUS_SUCCESS, 0);
 }
 
-/* The file object is going away; CLEANUP already freed its allocation. */
+/* The file object is going away; CLEANUP has normally freed its allocation already. */
 _Use_decl_annotations_
 static NTSTATUS ShmClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
@@ -362,7 +362,13 @@ static NTSTATUS ShmClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 	UNREFERENCED_PARAMETER(DeviceObject);
 	PAGED_CODE();
 	if (handle != NULL) {
-		NT_ASSERT(handle->Mdl == NULL);
+		/* Windows always sends CLEANUP first; a host that does not must not leak. */
+		if (handle->Mdl != NULL) {
+			ShmError("CLOSE: handle %p still held memory (no CLEANUP came)", (PVOID)handle);
+			ExAcquireFastMutex(&handle->Lock);
+			ShmFree(handle, "CLOSE");
+			ExReleaseFastMutex(&handle->Lock);
+		}
 		fileObject->FsContext = NULL;
 		ExFreePoolWithTag(handle, SHM_POOL_TAG);
 	}

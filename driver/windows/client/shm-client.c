@@ -9,6 +9,7 @@
  *   shm-client abi          prints the header's numbers as JSON (for the TS mirror check)
  *   shm-client absent       checks that opening the device reports "not installed"
  *   shm-client contract     every check that needs no successful ALLOCATE
+ *   shm-client query        prints QUERY's answer as JSON
  *   shm-client allocate N   tries ALLOCATE of N bytes and reports what happened
  *   shm-client lifecycle    ALLOCATE, values, INSPECT, ReadFile, RELEASE, cap, close
  *                           (needs a kernel with a real memory manager: Windows)
@@ -307,6 +308,30 @@ static int run_contract(void)
 	return finish("wine-c-client");
 }
 
+static int run_query(void)
+{
+	struct shm_device_info info;
+	HANDLE device = open_device(GENERIC_READ);
+	DWORD error;
+
+	if (device == INVALID_HANDLE_VALUE) {
+		printf("{\"error\":%lu}\n", GetLastError());
+		return 1;
+	}
+	error = query(device, &info);
+	CloseHandle(device);
+	if (error != 0) {
+		printf("{\"error\":%lu}\n", error);
+		return 1;
+	}
+	printf("{\"abiVersion\":%u,\"driverVersion\":%u,\"pageSize\":%llu,\"maxSize\":%llu,"
+	       "\"totalBytes\":%llu,\"allocations\":%u}\n",
+	       info.abi_version, info.driver_version, (unsigned long long)info.page_size,
+	       (unsigned long long)info.max_size, (unsigned long long)info.total_bytes,
+	       info.allocations);
+	return 0;
+}
+
 static int run_allocate(UINT64 size)
 {
 	struct shm_allocate alloc;
@@ -435,10 +460,12 @@ int main(int argc, char **argv)
 		return run_absent();
 	if (argc >= 2 && strcmp(argv[1], "contract") == 0)
 		return run_contract();
+	if (argc >= 2 && strcmp(argv[1], "query") == 0)
+		return run_query();
 	if (argc >= 3 && strcmp(argv[1], "allocate") == 0)
 		return run_allocate(strtoull(argv[2], NULL, 0));
 	if (argc >= 2 && strcmp(argv[1], "lifecycle") == 0)
 		return run_lifecycle();
-	fprintf(stderr, "usage: shm-client abi | absent | contract | allocate BYTES | lifecycle\n");
+	fprintf(stderr, "usage: shm-client abi | absent | contract | query | allocate BYTES | lifecycle\n");
 	return 2;
 }
