@@ -41,4 +41,16 @@ export const stages = [
     description: 'Wine: install the driver from the INF, sc start, run the C client and the app\'s Windows backend in Windows Node against it',
     command: 'node e2e/wine/run-wine-tests.mjs',
   },
+  {
+    name: 'packaging',
+    description: 'electron-builder.yml against its schema, installer.nsh under makensis, ci.yml under actionlint, dist:win/dist:linux fail fast offline',
+    command:
+      'node packaging/test/run-tests.mjs --label packaging packaging/test/builder-config.test.mjs ' +
+      'packaging/test/nsis-include.test.mjs packaging/test/workflow.test.mjs packaging/test/dist-offline.test.mjs',
+  },
+  {
+    name: 'packaging-dkms',
+    description: 'sharedmemory-dkms: dpkg-deb, dpkg -i (DKMS builds against linux-headers), modprobe + C client in the VM, purge',
+    command: 'node packaging/test/run-tests.mjs --label packaging-dkms packaging/test/dkms-package.test.mjs',
+  },
 ];
