@@ -1,9 +1,11 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, configure, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from './app.js';
 import { createFakeApi, type FakeApi } from './testing/fake-shared-memory-api.js';
 
+// The default 1 s for findBy/waitFor is tight when the two CPU cores are busy.
+configure({ asyncUtilTimeout: 5000 });
 afterEach(cleanup);
 
 const button = (name: string) => screen.getByRole('button', { name });
