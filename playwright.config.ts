@@ -2,9 +2,40 @@
 // simulated driver (`web`), and the same flow in the real Electron app where
 // its runtime is installed (`electron`, skipped with the reason otherwise).
 // No browser is downloaded: Chromium is the system's /usr/bin/chromium.
-import { defineConfig } from '@playwright/test';
+import { defineConfig, type Project } from '@playwright/test';
 
 export const CHROMIUM_PATH = process.env.SHAREDMEMORY_CHROMIUM ?? '/usr/bin/chromium';
+
+// The same window on the real Linux driver: server and module in a QEMU guest
+// (e2e/vm-app/). `npm run test:e2e:vm` sets SHAREDMEMORY_E2E_VM=1 and runs it.
+const vmProject: Project = {
+  name: 'vm',
+  testDir: 'e2e/vm-app',
+  testMatch: '*.vm-spec.ts',
+  outputDir: 'e2e/output/vm-app/test-results',
+  workers: 1,
+  // One guest for the whole file; TCG makes every round trip slower.
+  timeout: 240_000,
+  expect: { timeout: 30_000 },
+  use: {
+    browserName: 'chromium',
+    headless: true,
+    viewport: { width: 1100, height: 860 },
+    launchOptions: {
+      executablePath: CHROMIUM_PATH,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+};
 
 export default defineConfig({
   outputDir: 'e2e/output/test-results',
@@ -43,35 +74,7 @@ export default defineConfig({
       name: 'electron',
       testDir: 'e2e/electron',
     },
-    {
-      // The same window on the real Linux driver: server and module in a QEMU
-      // guest (e2e/vm-app/). Run alone: `npm run test:e2e:vm`.
-      name: 'vm',
-      testDir: 'e2e/vm-app',
-      testMatch: '*.vm-spec.ts',
-      outputDir: 'e2e/output/vm-app/test-results',
-      workers: 1,
-      // One guest for the whole file; TCG makes every round trip slower.
-      timeout: 240_000,
-      expect: { timeout: 30_000 },
-      use: {
-        browserName: 'chromium',
-        headless: true,
-        viewport: { width: 1100, height: 860 },
-        launchOptions: {
-          executablePath: CHROMIUM_PATH,
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-          ],
-        },
-        trace: 'retain-on-failure',
-        screenshot: 'only-on-failure',
-      },
-    },
+    // The real-kernel project boots a QEMU guest for minutes: only on request.
+    ...(process.env.SHAREDMEMORY_E2E_VM === '1' ? [vmProject] : []),
   ],
 });

@@ -53,4 +53,9 @@ export const stages = [
     description: 'sharedmemory-dkms: dpkg-deb, dpkg -i (DKMS builds against linux-headers), modprobe + C client in the VM, purge',
     command: 'node packaging/test/run-tests.mjs --label packaging-dkms packaging/test/dkms-package.test.mjs',
   },
+  {
+    name: 'e2e-vm',
+    description: 'Playwright in /usr/bin/chromium against browser mode on the real Linux driver in a QEMU guest: flow, 16 MiB, errors, SIGKILL leak check, kernel log',
+    command: 'npm run --silent test:e2e:vm',
+  },
 ];

@@ -119,6 +119,7 @@ test('a 16 MiB allocation is seeded at the start and zero to its last value', as
   // One value past the end is refused by the window before anything is sent.
   await page.getByRole('textbox', { name: 'Count (values)', exact: true }).fill('11');
   await w.fill.click();
+  await expect(page.getByText('The count must be at most 10 here.')).toBeVisible();
   await expect(w.view).toHaveValue(Array(10).fill('0').join('\n'));
 
   await w.release.click();

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `e2e-vm` test stage: builds what the guest runs (the app's bundles and
-// the kernel module), runs the Playwright project `vm` (the window in Chromium
+// the kernel module), type-checks the test, runs the Playwright project `vm` (the window in Chromium
 // on this machine, the server and the driver in a QEMU guest), and prints one
 // closing line "e2e-vm: N passed, N failed, N skipped" from Playwright's JSON
 // report. Exits non-zero on any failure, including errors outside a test
@@ -58,6 +58,13 @@ if (!values['no-build']) {
       report(0, 1, 0, 1);
     }
   }
+}
+
+// The test's own TypeScript (e2e/ is outside the app's typecheck projects).
+const typecheck = await run(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'e2e/vm-app/tsconfig.json']);
+if (typecheck !== 0) {
+  console.error('e2e-vm: tsc -p e2e/vm-app/tsconfig.json failed');
+  report(0, 1, 0, 1);
 }
 
 rmSync(reportFile, { force: true });
