@@ -2,7 +2,6 @@
 // an explicit kernel backend that cannot open is a clear error.
 import { describe, expect, it } from 'vitest';
 import type { DeviceBackend } from '../backends/device-backend.js';
-import { DeviceError } from '../backends/device-backend.js';
 import { errnoError } from '../backends/linux-errors.js';
 import { win32Error } from '../backends/windows-errors.js';
 import { createSimulatedBackend } from '../simulated/simulated-backend.js';
@@ -101,8 +100,9 @@ describe('selectBackend', () => {
     const error = await selectBackend('windows', {
       platform: 'win32',
       loadReal: () => Promise.resolve(failingBackend('windows', win32Error('open', 5))),
-    }).catch((e: unknown) => e as DeviceError);
-    expect(String(error)).toMatch(/\(ERROR_ACCESS_DENIED 5\)\. Run the app as administrator/);
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as Error).message).toMatch(/\(ERROR_ACCESS_DENIED 5\)\. Run the app as administrator/);
   });
 
   it('knows its choices', () => {

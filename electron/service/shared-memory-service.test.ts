@@ -249,7 +249,8 @@ describe('SharedMemoryService.startDriver', () => {
   });
 
   it('starts the driver and switches from simulated to the kernel backend', async () => {
-    const driverService = control();
+    const start = vi.fn(() => Promise.resolve());
+    const driverService = control({ start });
     const { service } = (() => {
       const backend = createSimulatedBackend({ flavour: 'linux' });
       return {
@@ -264,7 +265,7 @@ describe('SharedMemoryService.startDriver', () => {
     })();
     expect(ok(await service.getStatus({})).driverService).toMatchObject({ state: 'stopped', canStart: true });
     const status = ok(await service.startDriver({}));
-    expect(driverService.start).toHaveBeenCalledOnce();
+    expect(start).toHaveBeenCalledOnce();
     expect(status.backend).toMatchObject({ kind: 'linux', simulated: false });
     expect(status.backend.reason).toMatch(/Kernel driver \(linux\)/);
     expect(ok(await service.allocate({ size: 1 })).allocation?.mappedSize).toBe(4096);
