@@ -41,10 +41,11 @@ export async function loadRealBackend(kind: RealBackendKind): Promise<DeviceBack
 }
 
 /** This platform's driver service control, or null where the app cannot manage the driver. */
-export function loadDriverService(
-  _platform: NodeJS.Platform = process.platform,
+export async function loadDriverService(
+  platform: NodeJS.Platform = process.platform,
 ): Promise<DriverServiceControl | null> {
-  return Promise.resolve(null);
+  const { createPlatformDriverService } = await import('../driver-service/platform-driver-service.js');
+  return createPlatformDriverService(platform);
 }
 
 export interface SelectedBackend {
