@@ -72,8 +72,10 @@ _Dispatch_type_(IRP_MJ_READ) static DRIVER_DISPATCH ShmRead;
 _Dispatch_type_(IRP_MJ_DEVICE_CONTROL) static DRIVER_DISPATCH ShmDeviceControl;
 static NTSTATUS ShmReadParameters(_In_ PUNICODE_STRING RegistryPath);
 static NTSTATUS ShmApplyDeviceSecurity(_In_ PDEVICE_OBJECT DeviceObject);
+_Requires_lock_held_(Handle->Lock)
 static NTSTATUS ShmAllocate(_Inout_ PSHM_HANDLE Handle, _In_ ULONG64 Size,
-			    _Out_ struct shm_allocate *Result);
+			    _Inout_ struct shm_allocate *Result);
+_Requires_lock_held_(Handle->Lock)
 static VOID ShmFree(_Inout_ PSHM_HANDLE Handle, _In_ PCSTR Why);
 
 #ifdef ALLOC_PRAGMA
@@ -316,12 +318,17 @@ static NTSTATUS ShmCreate(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 
 	/*
 	 * ExAllocatePoolWithTag rather than ExAllocatePool2: the latter exists
-	 * only from Windows 10 2004 on. The context is zeroed just below.
+	 * only from Windows 10 2004 on (newer WDKs mark the former deprecated,
+	 * warning 4996). The context is zeroed just below.
 	 */
 #if defined(_MSC_VER) && !defined(__clang__)
-# pragma warning(suppress: 4996)
+# pragma warning(push)
+# pragma warning(disable: 4996)
 #endif
 	handle = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(*handle), SHM_POOL_TAG);
+#if defined(_MSC_VER) && !defined(__clang__)
+# pragma warning(pop)
+#endif
 	if (handle == NULL)
 		return ShmComplete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
 	RtlZeroMemory(handle, sizeof(*handle));
@@ -414,7 +421,6 @@ static VOID ShmUnreserve(_In_ ULONG64 Bytes)
  * what was done before it.
  */
 _Use_decl_annotations_
-_Requires_lock_held_(Handle->Lock)
 static NTSTATUS ShmAllocate(PSHM_HANDLE Handle, ULONG64 Size, struct shm_allocate *Result)
 {
 	PHYSICAL_ADDRESS lowest, highest, skip;
@@ -537,7 +543,6 @@ static BOOLEAN ShmProcessHasExited(_In_ PEPROCESS Process)
  * MmAllocatePagesForMdlEx, not IoAllocateMdl, so IoFreeMdl is wrong for it.
  */
 _Use_decl_annotations_
-_Requires_lock_held_(Handle->Lock)
 static VOID ShmFree(PSHM_HANDLE Handle, PCSTR Why)
 {
 	PEPROCESS current = PsGetCurrentProcess();

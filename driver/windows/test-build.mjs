@@ -146,4 +146,38 @@ for (const [what, mutate, ruleName] of broken) {
   const failedRules = checkInf(mutate(infText)).filter((r) => !r.ok);
   check(failedRules.some((r) => ruleName.test(r.rule)), `INF rules reject an INF with ${what}`);
 }
+
+// 7. The Visual Studio 2022 + WDK projects (they cannot be built here): they
+//    name the files that exist and the settings this driver needs.
+const vcxproj = readFileSync(join(here, 'sharedmemory.vcxproj'), 'utf8');
+const clientProj = readFileSync(join(here, 'client', 'shm-client.vcxproj'), 'utf8');
+const sln = readFileSync(join(here, 'sharedmemory.sln'), 'utf8');
+const items = (xml, tag) => [...xml.matchAll(new RegExp(`<${tag} Include="([^"]+)"`, 'g'))].map((m) => m[1]);
+const exists = (from, rel) => {
+  try {
+    readFileSync(join(from, ...rel.split('\\')));
+    return true;
+  } catch {
+    return false;
+  }
+};
+check(
+  /<ConfigurationType>Driver<\/ConfigurationType>/.test(vcxproj) && /<DriverType>WDM<\/DriverType>/.test(vcxproj) &&
+    /<PlatformToolset>WindowsKernelModeDriver10\.0<\/PlatformToolset>/.test(vcxproj),
+  'sharedmemory.vcxproj: a WDM driver with the WDK toolset',
+);
+check(/<TreatWarningAsError>true<\/TreatWarningAsError>/.test(vcxproj) && /<SignMode>TestSign<\/SignMode>/.test(vcxproj),
+  'sharedmemory.vcxproj: warnings as errors, test-signed');
+const projectFiles = [...items(vcxproj, 'ClCompile'), ...items(vcxproj, 'ClInclude'), ...items(vcxproj, 'Inf')];
+check(projectFiles.length === 3 && projectFiles.every((f) => exists(here, f)), `sharedmemory.vcxproj: its files exist (${projectFiles.join(', ')})`);
+check(items(clientProj, 'ClCompile').every((f) => exists(join(here, 'client'), f)), 'shm-client.vcxproj: its files exist');
+const slnProjects = [...sln.matchAll(/^Project\("\{[^}]+\}"\) = "([^"]+)", "([^"]+)", "\{([^}]+)\}"/gm)];
+check(
+  slnProjects.length === 2 &&
+    slnProjects.every(([, , path, guid]) => {
+      const xml = exists(here, path) ? readFileSync(join(here, ...path.split('\\')), 'utf8') : '';
+      return xml.includes(`<ProjectGuid>{${guid}}</ProjectGuid>`);
+    }),
+  `sharedmemory.sln: ${slnProjects.map((p) => p[1]).join(' and ')}, paths and GUIDs matching their projects`,
+);
 finish();

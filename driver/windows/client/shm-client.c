@@ -19,6 +19,7 @@
  */
 #include <windows.h>
 #include <winioctl.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
