@@ -25,6 +25,8 @@ export async function expectState(status: Locator, state: 'Allocated' | 'Not all
 export interface FlowOptions {
   /** Called right after Fill view shows the seed, e.g. to save a screenshot. */
   afterFill?: () => Promise<void>;
+  /** Called once Verify in driver has shown its match. */
+  afterVerify?: () => Promise<void>;
 }
 
 export async function runWindowFlow(page: Page, options: FlowOptions = {}): Promise<void> {
@@ -55,6 +57,7 @@ export async function runWindowFlow(page: Page, options: FlowOptions = {}): Prom
   );
   await expect(page.getByRole('cell', { name: '✓ match' })).toHaveCount(10);
   await expect(page.getByRole('row', { name: /0x2\s+2000\s+2000/ })).toBeVisible();
+  await options.afterVerify?.();
 
   await w.release.click();
   await expectState(w.status, 'Not allocated');

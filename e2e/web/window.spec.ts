@@ -5,7 +5,8 @@ import { ROOT } from '../support/web-server.js';
 import { expectState, runWindowFlow, SEED_VIEW, windowParts } from '../support/window-flow.js';
 import { expect, test } from './fixtures.js';
 
-const SCREENSHOT = join(ROOT, 'e2e', 'output', 'window-after-fill.png');
+const OUTPUT = join(ROOT, 'e2e', 'output');
+const SCREENSHOT = join(OUTPUT, 'window-after-fill.png');
 
 test('Allocate memory, Fill view, write, Verify in driver, Release memory', async ({ page, server }) => {
   const pageErrors: string[] = [];
@@ -21,6 +22,9 @@ test('Allocate memory, Fill view, write, Verify in driver, Release memory', asyn
     afterFill: async () => {
       mkdirSync(join(ROOT, 'e2e', 'output'), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    },
+    afterVerify: async () => {
+      await page.screenshot({ path: join(OUTPUT, 'window-after-verify.png'), fullPage: true });
     },
   });
   // No CSP violations, no uncaught errors.
@@ -123,6 +127,8 @@ test('a second Allocate is refused while one is held', async ({ page, context, s
   await expectState(s.status, 'Allocated');
   await expect(s.allocate).toBeDisabled();
   await expect(s.alert).toBeVisible();
+  mkdirSync(OUTPUT, { recursive: true });
+  await stale.screenshot({ path: join(OUTPUT, 'window-busy-refused.png'), fullPage: true });
 
   // Nothing was lost in the first window: its allocation still holds the seed.
   await w.fill.click();

@@ -173,6 +173,22 @@ describe('errors show in the window and lose nothing', () => {
     expect(within(statusRegion()).getByText('Allocated')).toBeTruthy();
   });
 
+  it('does not repeat a hint the message already ends with', async () => {
+    const api = await allocate(await renderApp());
+    api.failNext.release = {
+      operation: 'release',
+      kind: 'nothing-allocated',
+      message: 'release failed: nothing is allocated (ENODATA, 61). Allocate memory first.',
+      osName: 'ENODATA',
+      osCode: 61,
+      hint: 'Allocate memory first.',
+    };
+    fireEvent.click(button('Release memory'));
+    const alert = await screen.findByRole('alert');
+    expect(within(alert).getAllByText(/Allocate memory first\./)).toHaveLength(1);
+    expect(within(alert).getByText('ENODATA 61')).toBeTruthy();
+  });
+
   it('shows a failed first status and can retry', async () => {
     const api = createFakeApi();
     api.failNext.getStatus = { operation: 'getStatus', kind: 'transport', message: 'getStatus failed: the server refused the connection', hint: 'Check that `npm run start:web` is still running.' };

@@ -162,7 +162,7 @@ export function App({ api }: { api: SharedMemoryApi }) {
         <div className="window__output">
           <section className="panel" aria-label="Memory">
             <h2>Shared memory</h2>
-            <MemoryView view={state.view} />
+            <MemoryView view={state.view} allocated={allocation !== null} />
             <VerificationResult verification={state.verification} />
           </section>
           <StatusPanel phase={phaseLabel(state)} status={state.status} notice={state.notice} />

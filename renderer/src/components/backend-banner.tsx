@@ -25,9 +25,8 @@ export function BackendBanner({ status, canStartDriver, onStartDriver }: Props) 
       <p className="banner__reason">{backend.reason}</p>
       {backend.simulated ? (
         <p className="banner__howto">
-          The app works the same with it, but no kernel is involved. To use the real driver, install it (the
-          Windows installer, or <code>npm run build:driver:linux</code> and <code>insmod</code> on Linux; see the
-          README) and start the app again.
+          The app works the same with it, but no kernel is involved. To use the real driver, install it (on
+          Windows the SharedMemory installer, on Linux the kernel module; see the README) and start the app again.
         </p>
       ) : null}
       {driverService ? (

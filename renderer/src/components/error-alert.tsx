@@ -12,7 +12,8 @@ export function ErrorAlert({ error, onDismiss }: { error: ApiError | null; onDis
           OS error: <span className="mono">{[error.osName, error.osCode].filter((x) => x !== undefined).join(' ')}</span>
         </p>
       ) : null}
-      {error.hint ? <p className="alert__hint">{error.hint}</p> : null}
+      {/* Backend messages often end with the hint already. */}
+      {error.hint && !error.message.includes(error.hint) ? <p className="alert__hint">{error.hint}</p> : null}
       <button type="button" onClick={onDismiss}>
         Dismiss
       </button>

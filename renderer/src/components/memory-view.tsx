@@ -6,7 +6,7 @@ import type { Values } from '../../../api/shared-memory-api.js';
 
 const MAX_VISIBLE_ROWS = 16;
 
-export function MemoryView({ view }: { view: Values | null }) {
+export function MemoryView({ view, allocated }: { view: Values | null; allocated: boolean }) {
   const gutter = useRef<HTMLPreElement>(null);
   const values = view?.values ?? [];
   const width = Math.max(4, ((view?.offset ?? 0) + values.length * 2).toString(16).length);
@@ -33,7 +33,7 @@ export function MemoryView({ view }: { view: Values | null }) {
         rows={rows}
         value={values.join('\n')}
         onScroll={syncGutter}
-        placeholder={view ? '' : 'Allocate memory, then Fill view'}
+        placeholder={allocated ? 'Fill view reads the values here' : 'Allocate memory, then Fill view'}
       />
       <p id="memory-view-caption" className="memory-view__caption">
         {view
