@@ -141,12 +141,22 @@ async function preflight(extraConfig) {
     await checkDownloadable('The AppImage runtime (and fpm, for the .deb)', binariesHost);
   }
   // 3. What goes into the package must exist.
-  const needed = ['dist/electron/main.js', 'dist/preload/preload.cjs', 'dist/renderer/index.html'];
-  if (values.platform === 'win') needed.push('dist/driver/windows/sharedmemory.sys', 'dist/driver/windows/sharedmemory.inf');
-  const missing = needed.filter((file) => !existsSync(join(root, file)));
-  if (missing.length) {
-    fail(`missing build outputs: ${missing.join(', ')}. Run \`npm run build\`` +
-      (values.platform === 'win' ? ' and `npm run build:driver:windows`' : '') + ' first.');
+  const app = ['dist/electron/main.js', 'dist/preload/preload.cjs', 'dist/renderer/index.html'];
+  const missingApp = app.filter((file) => !existsSync(join(root, file)));
+  if (missingApp.length) fail(`missing build outputs: ${missingApp.join(', ')}. Run \`npm run build\` first.`);
+  if (values.platform === 'win') {
+    // The installer ships the driver package as one: image, INF and the catalog
+    // that signs both (see win.extraResources in electron-builder.yml).
+    const pkg = ['sharedmemory.sys', 'sharedmemory.inf'].filter((f) => !existsSync(join(root, 'dist/driver/windows', f)));
+    if (pkg.length) {
+      fail(`dist/driver/windows lacks ${pkg.join(' and ')}. Put the driver package there: on Windows, the WDK build's ` +
+        'package directory (sharedmemory.sys, .inf, .cat; see .github/workflows/ci.yml); from the Linux cross-build, ' +
+        '`npm run build:driver:windows` and `cp inf/sharedmemory.inf dist/driver/windows/`.');
+    }
+    if (!existsSync(join(root, 'dist/driver/windows/sharedmemory.cat'))) {
+      console.warn('dist: warning: no dist/driver/windows/sharedmemory.cat. Without a signed catalog Windows refuses the ' +
+        'driver package at install time; inf2cat and signtool (WDK) make it, on Windows only.');
+    }
   }
   // 4. koffi's native module for the target (npm installs only the host's).
   if (!existsSync(join(root, 'node_modules', target.koffiPackage))) {

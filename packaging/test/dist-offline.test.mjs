@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -55,4 +55,24 @@ test('a bad --electron-dist is refused with the reason', () => {
   const r = dist(['dist:win', '--', '--electron-dist', home], 30_000);
   assert.equal(r.status, 2, r.output);
   assert.match(r.output, /has no electron\.exe/);
+});
+
+test('with Electron and the tools provided, dist:win still refuses to package without its inputs', () => {
+  // An "unpacked Electron" and a trusted (empty) cache get past the download
+  // checks; what must stop the build then is a missing app build, driver
+  // package or Windows koffi binary, each named, before electron-builder runs.
+  const electronDist = join(home, 'electron-win');
+  mkdirSync(electronDist, { recursive: true });
+  writeFileSync(join(electronDist, 'electron.exe'), '');
+  const cache = join(home, 'builder-cache');
+  mkdirSync(cache, { recursive: true });
+  const started = Date.now();
+  const r = spawnSync('npm', ['run', '--silent', 'dist:win', '--', '--electron-dist', electronDist], {
+    cwd: root, env: { ...env, ELECTRON_BUILDER_CACHE: cache }, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL',
+  });
+  const output = `${r.stdout}${r.stderr}`;
+  assert.equal(r.status, 2, output);
+  assert.ok(Date.now() - started < 30_000);
+  assert.match(output, /missing build outputs|dist\/driver\/windows lacks|koffi-win32-x64 is missing/);
+  assert.doesNotMatch(output, /dist: electron-builder /, 'electron-builder was not started');
 });
