@@ -1,0 +1,200 @@
+// The Electron main process against a recording stand-in for the `electron`
+// module (the Electron runtime cannot run here): the window's security
+// settings, the app protocol and its CSP, navigation/new-window/permission
+// refusals, the IPC handlers, and release-and-close on quit.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { apiNames, ipcChannel } from '../api/shared-memory-api.js';
+
+type Listener = (...args: unknown[]) => unknown;
+
+const recorded = vi.hoisted(() => {
+  const appListeners = new Map<string, ((...args: unknown[]) => unknown)[]>();
+  return {
+    appListeners,
+    schemes: [] as unknown[],
+    protocolHandlers: new Map<string, (request: Request) => Promise<Response>>(),
+    ipcHandlers: new Map<string, (...args: unknown[]) => Promise<unknown>>(),
+    windows: [] as { options: Record<string, unknown>; loadedUrl: string | null }[],
+    permissionRequest: null as null | ((...args: unknown[]) => void),
+    permissionCheck: null as null | ((...args: unknown[]) => boolean),
+    headersReceived: null as null | ((details: unknown, callback: (r: unknown) => void) => void),
+    sandboxEnabled: false,
+    quitCalls: 0,
+    ready: null as null | Promise<void>,
+  };
+});
+
+vi.mock('electron', () => {
+  const on = (event: string, listener: Listener) => {
+    const list = recorded.appListeners.get(event) ?? [];
+    list.push(listener);
+    recorded.appListeners.set(event, list);
+  };
+  class BrowserWindow {
+    private readonly record: { options: Record<string, unknown>; loadedUrl: string | null };
+    constructor(options: Record<string, unknown>) {
+      this.record = { options, loadedUrl: null };
+      recorded.windows.push(this.record);
+    }
+    once(): void {}
+    show(): void {}
+    loadURL(url: string): Promise<void> {
+      this.record.loadedUrl = url;
+      return Promise.resolve();
+    }
+  }
+  recorded.ready = Promise.resolve();
+  return {
+    app: {
+      on,
+      enableSandbox: () => {
+        recorded.sandboxEnabled = true;
+      },
+      whenReady: () => recorded.ready,
+      quit: () => {
+        recorded.quitCalls += 1;
+      },
+      exit: () => undefined,
+    },
+    BrowserWindow,
+    ipcMain: {
+      handle: (channel: string, listener: (...args: unknown[]) => Promise<unknown>) =>
+        recorded.ipcHandlers.set(channel, listener),
+      removeHandler: (channel: string) => recorded.ipcHandlers.delete(channel),
+    },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown[]) => recorded.schemes.push(...schemes),
+      handle: (scheme: string, handler: (request: Request) => Promise<Response>) =>
+        recorded.protocolHandlers.set(scheme, handler),
+    },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (handler: (...args: unknown[]) => void) => {
+          recorded.permissionRequest = handler;
+        },
+        setPermissionCheckHandler: (handler: (...args: unknown[]) => boolean) => {
+          recorded.permissionCheck = handler;
+        },
+        webRequest: {
+          onHeadersReceived: (handler: (details: unknown, callback: (r: unknown) => void) => void) => {
+            recorded.headersReceived = handler;
+          },
+        },
+      },
+    },
+  };
+});
+
+// main.ts serves ../renderer relative to itself; from the sources that is
+// renderer/, whose index.html is the page's source: enough to serve.
+beforeAll(async () => {
+  process.env.SHAREDMEMORY_BACKEND = 'simulated';
+  await import('./main.js');
+  // Let whenReady's continuation (service creation, handlers, window) finish.
+  await vi.waitFor(() => expect(recorded.windows).toHaveLength(1));
+});
+
+afterAll(() => {
+  delete process.env.SHAREDMEMORY_BACKEND;
+});
+
+const webContentsGuards = () => {
+  const listeners = new Map<string, Listener>();
+  let windowOpen: (() => unknown) | null = null;
+  const contents = {
+    on: (event: string, listener: Listener) => listeners.set(event, listener),
+    setWindowOpenHandler: (handler: () => unknown) => {
+      windowOpen = handler;
+    },
+  };
+  for (const listener of recorded.appListeners.get('web-contents-created') ?? []) listener({}, contents);
+  return { listeners, windowOpen: () => windowOpen?.() };
+};
+
+describe('Electron main process', () => {
+  it('opens one window with the security checklist\'s settings, on the app protocol', () => {
+    const [window] = recorded.windows;
+    const prefs = window?.options.webPreferences as Record<string, unknown>;
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+    });
+    expect(String(prefs.preload)).toMatch(/preload[\\/]preload\.cjs$/);
+    expect(window?.loadedUrl).toBe('app://sharedmemory/index.html');
+    expect(recorded.sandboxEnabled).toBe(true);
+    expect(recorded.schemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
+  });
+
+  it('registers one IPC handler per API channel, which checks the sender', async () => {
+    expect([...recorded.ipcHandlers.keys()].sort()).toEqual(apiNames.map(ipcChannel).sort());
+    const allocate = recorded.ipcHandlers.get(ipcChannel('allocate'));
+    const foreign = await allocate?.({ senderFrame: { url: 'https://example.com/' } }, { size: 4096 });
+    expect(foreign).toMatchObject({ ok: false, error: { kind: 'forbidden-sender' } });
+    const status = await recorded.ipcHandlers.get(ipcChannel('getStatus'))?.(
+      { senderFrame: { url: 'app://sharedmemory/index.html' } },
+      {},
+    );
+    expect(status).toMatchObject({ ok: true, value: { backend: { kind: 'simulated', simulated: true } } });
+  });
+
+  it('serves the built window with a strict CSP and nothing else', async () => {
+    const handler = recorded.protocolHandlers.get('app');
+    if (!handler) throw new Error('no app protocol handler');
+    const page = await handler(new Request('app://sharedmemory/index.html'));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>SharedMemory</title>');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'none'");
+    expect(csp).not.toContain('unsafe');
+    expect((await handler(new Request('app://sharedmemory/missing.js'))).status).toBe(404);
+    expect((await handler(new Request('app://other/index.html'))).status).toBe(404);
+    expect((await handler(new Request('app://sharedmemory/%2e%2e%2fpackage.json'))).status).toBe(404);
+  });
+
+  it('forces the CSP header on every other response too', () => {
+    let result: unknown = null;
+    recorded.headersReceived?.({ responseHeaders: { 'content-type': ['text/html'] } }, (r) => {
+      result = r;
+    });
+    expect(result).toMatchObject({
+      responseHeaders: { 'content-type': ['text/html'], 'Content-Security-Policy': [expect.stringContaining("default-src 'none'")] },
+    });
+  });
+
+  it('refuses navigation, redirects, webviews, new windows and every permission', () => {
+    const { listeners, windowOpen } = webContentsGuards();
+    for (const event of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
+      const preventDefault = vi.fn();
+      listeners.get(event)?.({ preventDefault });
+      expect(preventDefault, event).toHaveBeenCalledOnce();
+    }
+    expect(windowOpen()).toEqual({ action: 'deny' });
+    const callback = vi.fn();
+    recorded.permissionRequest?.({}, 'media', callback);
+    expect(callback).toHaveBeenCalledWith(false);
+    expect(recorded.permissionCheck?.({}, 'clipboard-read')).toBe(false);
+  });
+
+  it('on quit, releases the allocation and closes the device before quitting', async () => {
+    const call = (name: (typeof apiNames)[number], request: unknown) =>
+      recorded.ipcHandlers.get(ipcChannel(name))?.({ senderFrame: { url: 'app://sharedmemory/index.html' } }, request);
+    expect(await call('allocate', { size: 4096 })).toMatchObject({ ok: true });
+    const preventDefault = vi.fn();
+    for (const listener of recorded.appListeners.get('before-quit') ?? []) listener({ preventDefault });
+    expect(preventDefault).toHaveBeenCalledOnce();
+    await vi.waitFor(() => expect(recorded.quitCalls).toBe(1));
+    // The service is disposed: calls now fail cleanly instead of touching the device.
+    expect(await call('getStatus', {})).toMatchObject({ ok: false, error: { kind: 'handle-closed' } });
+    // The second before-quit (from app.quit) goes through.
+    const second = vi.fn();
+    for (const listener of recorded.appListeners.get('before-quit') ?? []) listener({ preventDefault: second });
+    expect(second).not.toHaveBeenCalled();
+  });
+});
