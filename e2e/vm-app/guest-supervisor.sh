@@ -47,6 +47,7 @@ kernel_problems() {
 reap_server() {
 	wait "$server"
 	server_state="exited:$?"
+	echo "vm-app: server exited ($server_state)"
 }
 
 reply() {
@@ -64,6 +65,11 @@ reply() {
 idle_ticks=0
 idle_ticks_limit=$((idle_limit * 5))
 while :; do
+	# A server that died on its own is reported at once (the host waits for
+	# its URL line, or for this).
+	if [ "$server_state" = running ] && ! kill -0 "$server" 2>/dev/null; then
+		reap_server
+	fi
 	handled=0
 	for request in "$ctl"/requests/*; do
 		[ -e "$request" ] || continue
@@ -75,7 +81,6 @@ while :; do
 		echo "vm-app: request $id $verb"
 		case $verb in
 		query)
-			[ "$server_state" = running ] && ! kill -0 "$server" 2>/dev/null && reap_server
 			reply "$id" "$verb"
 			;;
 		kill-server)

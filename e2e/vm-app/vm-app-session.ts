@@ -18,6 +18,7 @@ export interface VmResult {
   kernelLog: string;
   kernelProblems: string[];
   durationMs: number;
+  qemuStderr: string;
 }
 interface VmHandle {
   result: Promise<VmResult>;
@@ -74,6 +75,11 @@ export interface VmAppOptions {
   memoryMiB?: number;
   /** Hard limit for the whole guest; the harness kills QEMU past it. */
   guestTimeoutSeconds?: number;
+  /**
+   * The guest ends itself after this long without a request: the guard for a
+   * host side killed outright (SIGKILL runs no handler that could stop QEMU).
+   */
+  guestIdleSeconds?: number;
 }
 
 /** A port on 127.0.0.1 that is free now (the OS picks it). */
@@ -142,29 +148,36 @@ export class VmAppSession {
     mkdirSync(path.join(CONTROL_DIR, 'replies'), { recursive: true });
     writeFileSync(GUEST_LOG, '');
 
-    const hostPort = await freeLocalPort();
     const guestCommand =
       `sh e2e/vm-app/guest-supervisor.sh ${shellQuote(CONTROL_DIR)} ` +
-      `${options.guestTimeoutSeconds ?? 600}`;
-    const vm = await startVm({
-      guestCommand,
-      outputDir: OUTPUT_DIR,
-      forwardPorts: [{ host: hostPort, guest: GUEST_SERVER_PORT }],
-      memoryMiB: options.memoryMiB ?? 1024,
-      timeoutSeconds: options.guestTimeoutSeconds ?? 600,
-      onOutput: (line: string) => appendFileSync(GUEST_LOG, `${line}\n`),
-    });
-    try {
-      const line = await vm.waitForOutput(
-        /SharedMemory web UI: http:\/\/\S+/,
-        options.bootTimeoutMs ?? 180_000,
-      );
-      const match = /SharedMemory web UI: (http:\/\/\S+)/.exec(line);
-      if (!match?.[1]) throw new Error(`unexpected URL line from the guest: ${line}`);
-      return new VmAppSession(vm, forwardedUrl(match[1], hostPort), hostPort);
-    } catch (error) {
-      await vm.stop();
-      throw error;
+      `${options.guestIdleSeconds ?? 300}`;
+    // The port is free when probed but another process may take it before
+    // QEMU binds it; then QEMU exits at once and a new port is tried.
+    for (let attempt = 1; ; attempt++) {
+      const hostPort = await freeLocalPort();
+      const vm = await startVm({
+        guestCommand,
+        outputDir: OUTPUT_DIR,
+        forwardPorts: [{ host: hostPort, guest: GUEST_SERVER_PORT }],
+        memoryMiB: options.memoryMiB ?? 1024,
+        timeoutSeconds: options.guestTimeoutSeconds ?? 1200,
+        onOutput: (line: string) => appendFileSync(GUEST_LOG, `${line}\n`),
+      });
+      try {
+        const line = await vm.waitForOutput(
+          /SharedMemory web UI: http:\/\/\S+|vm-app: server exited/,
+          options.bootTimeoutMs ?? 180_000,
+        );
+        const match = /SharedMemory web UI: (http:\/\/\S+)/.exec(line);
+        if (!match?.[1]) throw new Error(`the server in the guest did not start: ${line} (see ${GUEST_LOG})`);
+        return new VmAppSession(vm, forwardedUrl(match[1], hostPort), hostPort);
+      } catch (error) {
+        await vm.stop();
+        const { qemuStderr } = await vm.result;
+        if (attempt < 3 && /host forwarding rule|Address already in use/i.test(qemuStderr)) continue;
+        if (qemuStderr.trim()) throw new Error(`${String(error)}\nQEMU said: ${qemuStderr.trim()}`);
+        throw error;
+      }
     }
   }
 
