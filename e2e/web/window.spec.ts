@@ -159,3 +159,24 @@ test('works from the keyboard: Enter submits, Tab reaches the buttons', async ({
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('verify-summary')).toContainText('Match');
 });
+
+test('a server that goes away is reported in the window, and nothing shown is lost', async ({ page, server }) => {
+  await page.goto(server.url);
+  const w = windowParts(page);
+  await w.allocate.click();
+  await expectState(w.status, 'Allocated');
+  await w.fill.click();
+  await expect(w.view).toHaveValue(SEED_VIEW);
+
+  // The idle socket closes with the server; the next call tries to reconnect.
+  await server.stop();
+  await w.fill.click();
+  await expect(w.alert).toContainText('readValues failed: the server at ws://');
+  await expect(w.alert).toContainText('is not running or refused the connection');
+  await expect(w.alert).toContainText('npm run start:web');
+  await expect(w.alert).not.toContainText(server.token);
+  await expect(w.view).toHaveValue(SEED_VIEW);
+  await expectState(w.status, 'Allocated');
+  await expect(w.fill).toBeEnabled();
+  await expect(page.getByLabel('Count (values)', { exact: true })).toHaveValue('10');
+});

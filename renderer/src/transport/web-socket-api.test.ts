@@ -148,7 +148,7 @@ describe('the browser-mode client', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.error.kind).toBe('transport');
-      expect(r.error.message).toMatch(/refused the connection or is not running/);
+      expect(r.error.message).toMatch(/is not running or refused the connection/);
       expect(r.error.message).not.toContain('secret');
       expect(r.error.hint).toMatch(/npm run start:web/);
     }

@@ -116,7 +116,7 @@ export function createWebSocketApi(options: WebSocketApiOptions): SharedMemoryAp
         const error = isOpen
           ? new TransportError('the connection to the server closed', RECONNECT_HINT)
           : new TransportError(
-              `the server at ${redact(options.url)} refused the connection or is not running (a wrong or missing token is refused)`,
+              `the server at ${redact(options.url)} is not running or refused the connection (it refuses a missing or wrong token)`,
               RECONNECT_HINT,
             );
         if (!isOpen) reject(error);
