@@ -174,6 +174,8 @@ async function buildPrograms() {
   );
   check(cc.ok, 'C client built with mingw-w64');
   if (!cc.ok) throw new Error(cc.out);
+  const tsc = sh(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, 'tsconfig.json')], { env: process.env, cwd: root, timeout: 300 });
+  if (!check(tsc.ok, 'the backend suite type-checks (strict)')) throw new Error(tsc.out);
   await build({
     entryPoints: [join(here, 'backend-suite.ts')],
     outfile: join(run, 'backend-suite.mjs'),
@@ -191,7 +193,7 @@ function createPrefix() {
   killWineserver();
   rmSync(prefix, { recursive: true, force: true });
   const boot = wine(['wineboot', '--init'], { timeout: 300 });
-  check(boot.ok, `fresh Wine prefix (${sh('wine', ['--version'], { env: process.env }).out.trim()})`);
+  check(boot.ok, `fresh Wine prefix (${sh('wine', ['--version'], { env: process.env }).out.match(/wine-\S+/)?.[0] ?? 'wine'})`);
   check(wine(['winecfg', '/v', 'win10'], { timeout: 120 }).ok, 'prefix set to Windows 10 (node.exe needs it)');
 }
 
