@@ -138,6 +138,38 @@ describe('the browser-mode client', () => {
     if (!r.ok) expect(r.error).toMatchObject({ kind: 'transport', message: 'getStatus failed: the server sent a message that is not JSON' });
   });
 
+  it('gives an answer with id null (the server could not read a call) to the waiting calls', async () => {
+    const { api, sockets } = setup();
+    const p = api.getStatus({});
+    await flush();
+    sockets[0]!.emit('open');
+    await flush();
+    const error = { operation: 'call', kind: 'invalid-request', message: 'the message is not JSON' };
+    sockets[0]!.reply({ id: null, result: { ok: false, error } });
+    await expect(p).resolves.toEqual({ ok: false, error });
+  });
+
+  it('ignores an answer to a call it is not waiting for', async () => {
+    const { api, sockets } = setup();
+    const p = api.getStatus({});
+    await flush();
+    sockets[0]!.emit('open');
+    await flush();
+    sockets[0]!.reply({ id: 99, result: { ok: true, value: status } });
+    sockets[0]!.reply({ id: 1, result: { ok: true, value: status } });
+    await expect(p).resolves.toEqual({ ok: true, value: status });
+  });
+
+  it('fails the waiting calls on a message outside the protocol', async () => {
+    const { api, sockets } = setup();
+    const p = api.getStatus({});
+    await flush();
+    sockets[0]!.emit('open');
+    await flush();
+    sockets[0]!.reply({ hello: 'world' });
+    await expect(p).resolves.toMatchObject({ ok: false, error: { kind: 'transport', message: 'getStatus failed: the server sent a message outside the protocol' } });
+  });
+
   it('reports a refused connection without leaking the token, then reconnects on the next call', async () => {
     const { api, sockets } = setup();
     const p = api.getStatus({});
