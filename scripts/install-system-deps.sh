@@ -11,6 +11,8 @@ packages=(
 	# Windows driver: cross-build, sign, load under Wine
 	clang lld gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64
 	wine wine64 osslsigncode nsis
+	# the throw-away test-signing certificate (openssl req)
+	openssl
 	# C test clients and checks
 	gcc make file
 )

@@ -8,7 +8,10 @@
 //   node.exe backend-suite.mjs allocate           ALLOCATE through SharedMemoryService
 //
 // Prints ok/FAIL per check and "<suite>: N passed, N failed, 0 skipped".
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import koffi from 'koffi';
 import {
   SHM_ABI_VERSION,
   SHM_DEFAULT_MAX_SIZE,
@@ -107,6 +110,51 @@ function compareAbi(abiFile: string): void {
   );
 }
 
+/**
+ * The parts of the kernel32 binding that need a successful ALLOCATE on the
+ * device, exercised where Wine can: u16 reads and writes through a raw address
+ * (VirtualAlloc'd memory standing in for the driver's mapping), and ReadFile
+ * at an offset through an OVERLAPPED (an ordinary file standing in for the copy path).
+ */
+function checkBindingOnOrdinaryMemoryAndFiles(): void {
+  const k32 = loadKernel32();
+  const kernel32 = koffi.load('kernel32.dll');
+  const VirtualAlloc = kernel32.func('void *VirtualAlloc(void *address, size_t size, uint32_t type, uint32_t protect)');
+  const VirtualFree = kernel32.func('int VirtualFree(void *address, size_t size, uint32_t type)');
+  const MEM_COMMIT_RESERVE = 0x3000;
+  const PAGE_READWRITE = 0x04;
+  const MEM_RELEASE = 0x8000;
+  const address = VirtualAlloc(null, 8192, MEM_COMMIT_RESERVE, PAGE_READWRITE) as bigint | null;
+  if (check(address !== null, 'VirtualAlloc: 8 KiB standing in for the driver\'s mapping')) {
+    const base = address ?? 0n;
+    k32.writeU16(base, 0, [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    k32.writeU16(base, 8190, [0xbeef]);
+    const first = k32.readU16(base, 0, 10);
+    const last = k32.readU16(base, 8190, 1);
+    check(Array.from(first).join(',') === '10,9,8,7,6,5,4,3,2,1' && last[0] === 0xbeef, 'writeU16/readU16 through a raw address, at both ends');
+    k32.writeU16(base, 0, [42]);
+    check(first[0] === 10, 'readU16 returned a copy: a later write to the memory does not change it');
+    check(first.buffer.byteLength === first.byteLength, 'the copy owns its own ArrayBuffer (no view on external memory)');
+    VirtualFree(base, 0, MEM_RELEASE);
+  }
+
+  const file = join(tmpdir(), `shm-readfile-${process.pid}.bin`);
+  writeFileSync(file, Uint8Array.from({ length: 100 }, (_, i) => i));
+  const opened = k32.createFile(file, GENERIC_READ);
+  if (check(opened.ok, 'CreateFileW on an ordinary file')) {
+    const handle = opened.ok ? opened.value : 0n;
+    const into = new Uint8Array(8);
+    const middle = k32.readFile(handle, into, 50);
+    check(middle.ok && middle.value === 8 && into[0] === 50 && into[7] === 57, 'ReadFile at offset 50 through the OVERLAPPED reads bytes 50..57');
+    const tail = k32.readFile(handle, into, 96);
+    check(tail.ok && tail.value === 4 && into[0] === 96, 'ReadFile near the end returns the 4 bytes left');
+    const end = k32.readFile(handle, into, 100);
+    check(!end.ok && end.error === 38, `ReadFile at the end: ERROR_HANDLE_EOF (${end.ok ? 'succeeded' : end.error}), which readCopy turns into 0 bytes`);
+    k32.closeHandle(handle);
+  }
+  rmSync(file, { force: true });
+}
+
 async function contract(abiFile: string): Promise<never> {
   compareAbi(abiFile);
 
@@ -151,6 +199,8 @@ async function contract(abiFile: string): Promise<never> {
     check(!unknown.ok && unknown.error === 1, `unknown control code 0x800023FC: ${unknown.ok ? 'succeeded' : unknown.error}`);
     check(k32.closeHandle(device).ok, 'CloseHandle');
   }
+
+  checkBindingOnOrdinaryMemoryAndFiles();
 
   // Many handles at once, each its own state; close is idempotent; a closed handle says so.
   const handles = Array.from({ length: 32 }, () => backend.open());
