@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cross-builds the WDM driver on Linux: clang + lld against mingw-w64's DDK
 # headers and ntoskrnl import library, warnings as errors.
-#   driver/windows/build.sh [OUTPUT]   (default: dist/driver/windows/sharedmemory.sys)
+#   driver/windows/build.sh [OUTPUT]   (default: dist/driver/windows/sharedmemory.sys;
+#                                       inf/sharedmemory.inf is copied beside it)
 # On Windows, build sharedmemory.vcxproj with Visual Studio 2022 + the WDK instead.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -35,4 +36,6 @@ clang "${cflags[@]}" -c "$here/sharedmemory.c" -o "$obj/sharedmemory.o"
 clang "${ldflags[@]}" "$obj/sharedmemory.o" -lntoskrnl -o "$out"
 # lld leaves the PE checksum at 0; Windows checks it for drivers.
 node "$here/pe-image.mjs" --fix-checksum "$out"
-echo "built $out ($(stat -c %s "$out") bytes)"
+# The package directory holds the INF beside the driver (the installer takes both).
+cp "$root/inf/sharedmemory.inf" "$(dirname "$out")/sharedmemory.inf"
+echo "built $out ($(stat -c %s "$out") bytes), with sharedmemory.inf beside it"
