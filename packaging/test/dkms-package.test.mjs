@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { build } from 'esbuild';
 import { kernelVersion, startVm } from '../../e2e/vm/vm.mjs';
 import { root } from './paths.mjs';
 
@@ -104,22 +105,30 @@ test(`dkms build -k <kernel> rebuilds it explicitly against that kernel's header
   assert.equal(sh('modinfo', ['-k', kernel, '-F', 'vermagic', 'sharedmemory']).stdout.split(' ')[0], kernel);
 });
 
-test('the VM loads the module DKMS built (modprobe) and the C client\'s basic scenarios pass', { skip, timeout: 420_000 }, async () => {
+test('in the VM, the app\'s driver service finds the DKMS module stopped and starts it; the C client\'s basic scenarios pass on it', { skip, timeout: 420_000 }, async () => {
   const srcversion = sh('modinfo', ['-F', 'srcversion', moduleFile]).stdout.trim();
   assert.match(srcversion, /^[0-9A-F]+$/);
   const client = join(work, 'client-test');
   execFileSync('gcc', ['-O2', '-Wall', '-Werror', '-I', join(root, 'driver/include'), '-o', client,
     join(root, 'driver/linux/tests/client-test.c'), '-lpthread']);
+  // The app's own Linux DriverServiceControl, bundled for the guest's node.
+  const probe = join(work, 'driver-service-probe.mjs');
+  await build({
+    entryPoints: [join(root, 'packaging/test/fixtures/linux-driver-service-probe.ts')],
+    bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: probe, logLevel: 'error',
+  });
   const scenarios = ['query reports', 'seeded 10..1', 'user write is what INSPECT', 'group sharedmemory admitted'];
   // No udevd in the guest: apply what the package's udev rule says by hand.
   const guestCommand = [
     'set -e',
-    'modprobe sharedmemory',
+    `node ${probe} status`,
+    `node ${probe} start`,
     'echo "guest: loaded $(modinfo -n sharedmemory) srcversion=$(cat /sys/module/sharedmemory/srcversion)"',
     'chgrp sharedmemory /dev/sharedmemory && chmod 0660 /dev/sharedmemory',
     ...scenarios.map((s) => `${client} '${s}'`),
     'modprobe -r sharedmemory',
     'test ! -e /sys/module/sharedmemory && echo "guest: unloaded"',
+    `node ${probe} status`,
   ].join('\n');
   let output = '';
   const vm = await startVm({ guestCommand, outputDir: work, loadModule: false, timeoutSeconds: 360, onOutput: (line) => { output += `${line}\n`; } });
@@ -131,8 +140,16 @@ test('the VM loads the module DKMS built (modprobe) and the C client\'s basic sc
   assert.equal(counts.length, scenarios.length, output);
   for (const [, passed, failed] of counts) assert.deepEqual([passed, failed], ['1', '0'], output);
   assert.match(output, /guest: unloaded/);
+  const states = [...output.matchAll(/^probe: (\{.*\})$/gm)].map((m) => JSON.parse(m[1]));
+  assert.equal(states.length, 3, output);
+  assert.deepEqual([states[0].state, states[0].canStart], ['stopped', true], output);
+  assert.ok(states[0].detail.includes(moduleFile), states[0].detail);
+  assert.match(output, /^probe: started$/m);
+  assert.equal(states[1].state, 'running', output);
+  assert.match(states[1].detail, /\/dev\/sharedmemory is there/);
+  assert.equal(states[2].state, 'stopped', output);
   // Indented, so the client's own count lines are not read as this stage's.
-  console.log(output.trim().split('\n').filter((l) => /^(guest:|ok |FAIL|client:)/.test(l)).map((l) => `    ${l}`).join('\n'));
+  console.log(output.trim().split('\n').filter((l) => /^(guest:|probe:|ok |FAIL|client:)/.test(l)).map((l) => `    ${l}`).join('\n'));
 });
 
 test('dpkg --purge removes the module, the DKMS tree and the files', { skip }, () => {
