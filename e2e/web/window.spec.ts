@@ -45,7 +45,7 @@ test('views any range with hex input, and offsets in hex', async ({ page, server
   await page.getByLabel('Offset (bytes)', { exact: true }).fill('4094');
   await page.getByLabel('Count (values)', { exact: true }).fill('2');
   await w.fill.click();
-  await expect(page.getByText('The count must be at most 1 here.')).toBeVisible();
+  await expect(page.getByText('The count must be at most 1: the mapping ends 1 value after offset 0xffe.')).toBeVisible();
 });
 
 for (const [input, message] of [

@@ -10,7 +10,7 @@ import { MemoryView } from './components/memory-view.js';
 import { NumberField } from './components/number-field.js';
 import { StatusPanel } from './components/status-panel.js';
 import { VerificationResult } from './components/verification-result.js';
-import { parseCount, parseOffset, parseSize, parseValues, type Parsed } from './input/parse-number.js';
+import { parseCount, parseOffset, parseSize, parseValues, valueRoom, type Parsed } from './input/parse-number.js';
 import {
   canAllocate,
   canFill,
@@ -56,11 +56,13 @@ export function App({ api }: { api: SharedMemoryApi }) {
     return Object.values(results).every((result) => result.ok);
   }
 
+  /** Values that fit from an offset (from 0 while the offset itself is wrong). */
+  const roomAt = (offset: Parsed<number>) => valueRoom(mappedSize, offset.ok ? offset.value : 0, MAX_VALUES_PER_CALL);
+
   /** The view range's offset and count, checked against the mapping. */
   function parseRange(): { offset: Parsed<number>; count: Parsed<number> } {
     const offset = parseOffset(fields.viewOffset, mappedSize);
-    const room = offset.ok ? Math.floor((mappedSize - offset.value) / 2) : MAX_VALUES_PER_CALL;
-    return { offset, count: parseCount(fields.viewCount, Math.min(MAX_VALUES_PER_CALL, room)) };
+    return { offset, count: parseCount(fields.viewCount, roomAt(offset)) };
   }
 
   const onAllocate = (event: FormEvent) => {
@@ -87,8 +89,7 @@ export function App({ api }: { api: SharedMemoryApi }) {
     event.preventDefault();
     if (!canWrite(state)) return;
     const offset = parseOffset(fields.writeOffset, mappedSize);
-    const room = offset.ok ? Math.floor((mappedSize - offset.value) / 2) : MAX_VALUES_PER_CALL;
-    const values = parseValues(fields.writeValues, Math.min(MAX_VALUES_PER_CALL, room));
+    const values = parseValues(fields.writeValues, roomAt(offset));
     if (report({ writeOffset: offset, writeValues: values }) && offset.ok && values.ok) void actions.write(offset.value, values.value);
   };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, parseCount, parseOffset, parseSize, parseValues } from './parse-number.js';
+import { formatBytes, parseCount, parseOffset, parseSize, parseValues, valueRoom } from './parse-number.js';
 
 const MAX = 64 * 1024 * 1024;
 const message = (r: { ok: boolean; message?: string }) => (r.ok ? null : r.message);
@@ -61,33 +61,43 @@ describe('parseOffset', () => {
   });
 });
 
+const ten = valueRoom(4096, 0, 10);
+
+describe('valueRoom', () => {
+  it('names the tighter limit', () => {
+    expect(valueRoom(4096, 0, 4096)).toEqual({ max: 2048, limit: 'the mapping ends 2048 values after offset 0x0' });
+    expect(valueRoom(64 << 20, 0, 4096)).toEqual({ max: 4096, limit: 'one request covers at most 4096 values' });
+    expect(valueRoom(4096, 4094, 4096).max).toBe(1);
+  });
+});
+
 describe('parseCount', () => {
   it('accepts 1..max', () => {
-    expect(parseCount('1', 10)).toEqual({ ok: true, value: 1 });
-    expect(parseCount('0xa', 10)).toEqual({ ok: true, value: 10 });
+    expect(parseCount('1', ten)).toEqual({ ok: true, value: 1 });
+    expect(parseCount('0xa', ten)).toEqual({ ok: true, value: 10 });
   });
   it.each([
     ['0', /at least 1/],
-    ['11', /at most 10/],
+    ['11', /^The count must be at most 10: one request covers at most 10 values\.$/],
     ['', /Enter how many/],
     ['ten', /is not a count/],
   ])('rejects %j', (text, why) => {
-    expect(message(parseCount(text, 10))).toMatch(why);
+    expect(message(parseCount(text, ten))).toMatch(why);
   });
 });
 
 describe('parseValues', () => {
   it('reads u16 lists separated by spaces, commas and new lines', () => {
-    expect(parseValues('1 2,3\n0xffff ; 0', 10)).toEqual({ ok: true, value: [1, 2, 3, 0xffff, 0] });
+    expect(parseValues('1 2,3\n0xffff ; 0', ten)).toEqual({ ok: true, value: [1, 2, 3, 0xffff, 0] });
   });
   it.each([
     ['', /at least one value/],
     ['1 65536', /Value 2 \("65536"\) is not a 16-bit value/],
     ['1 -1', /Value 2/],
     ['0x10000', /Value 1/],
-    ['1 2 3', /At most 2 values fit here; you entered 3/],
+    ['1 2 3', /^At most 2 values fit \(the mapping ends 2 values after offset 0xffc\); you entered 3\.$/],
   ])('rejects %j', (text, why) => {
-    expect(message(parseValues(text, 2))).toMatch(why);
+    expect(message(parseValues(text, valueRoom(4096, 4092, 4096)))).toMatch(why);
   });
 });
 

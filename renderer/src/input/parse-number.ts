@@ -68,8 +68,20 @@ export function parseOffset(input: string, mappedSize: number): Parsed<number> {
   return { ok: true, value: Number(n) };
 }
 
-/** A number of u16 values: 1..maxCount. */
-export function parseCount(input: string, maxCount: number): Parsed<number> {
+/**
+ * How many u16 values fit from a byte offset to the end of the mapping, and
+ * at most one request's worth; `limit` says which of the two is tighter.
+ */
+export function valueRoom(mappedSize: number, offset: number, perRequest: number): { max: number; limit: string } {
+  const toEnd = Math.max(0, Math.floor((mappedSize - offset) / 2));
+  return toEnd < perRequest
+    ? { max: toEnd, limit: `the mapping ends ${toEnd} value${toEnd === 1 ? '' : 's'} after offset ${toHex(offset)}` }
+    : { max: perRequest, limit: `one request covers at most ${perRequest} values` };
+}
+
+/** A number of u16 values: 1..room.max. */
+export function parseCount(input: string, room: { max: number; limit: string }): Parsed<number> {
+  const maxCount = room.max;
   const text = input.trim();
   if (text === '') return fail('Enter how many values to show, e.g. 10.');
   const n = parseUnsigned(text);
@@ -77,16 +89,17 @@ export function parseCount(input: string, maxCount: number): Parsed<number> {
     return fail(describeNonInteger(text, 'The count') ?? `"${text}" is not a count: use decimal (10) or hex (0xa).`);
   }
   if (n < 1n) return fail('The count must be at least 1.');
-  if (n > BigInt(maxCount)) return fail(`The count must be at most ${maxCount} here.`);
+  if (n > BigInt(maxCount)) return fail(`The count must be at most ${maxCount}: ${room.limit}.`);
   return { ok: true, value: Number(n) };
 }
 
-/** A list of u16 values separated by spaces, commas or new lines. */
-export function parseValues(input: string, maxCount: number): Parsed<number[]> {
+/** A list of u16 values separated by spaces, commas or new lines; at most room.max of them. */
+export function parseValues(input: string, room: { max: number; limit: string }): Parsed<number[]> {
+  const maxCount = room.max;
   const words = input.split(/[\s,;]+/).filter((w) => w !== '');
   if (words.length === 0) return fail('Enter at least one value, e.g. 1 2 0xffff.');
   if (words.length > maxCount) {
-    return fail(`At most ${maxCount} values fit here; you entered ${words.length}.`);
+    return fail(`At most ${maxCount} values fit (${room.limit}); you entered ${words.length}.`);
   }
   const values: number[] = [];
   for (const [i, word] of words.entries()) {
