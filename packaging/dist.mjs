@@ -150,8 +150,8 @@ async function preflight(extraConfig) {
     const pkg = ['sharedmemory.sys', 'sharedmemory.inf'].filter((f) => !existsSync(join(root, 'dist/driver/windows', f)));
     if (pkg.length) {
       fail(`dist/driver/windows lacks ${pkg.join(' and ')}. Put the driver package there: on Windows, the WDK build's ` +
-        'package directory (sharedmemory.sys, .inf, .cat; see .github/workflows/ci.yml); from the Linux cross-build, ' +
-        '`npm run build:driver:windows` and `cp inf/sharedmemory.inf dist/driver/windows/`.');
+        'package directory (sharedmemory.sys, .inf, .cat; see .github/workflows/ci.yml); on Linux, ' +
+        '`npm run build:driver:windows` (the cross-build writes the .sys and copies the .inf beside it).');
     }
     if (!existsSync(join(root, 'dist/driver/windows/sharedmemory.cat'))) {
       console.warn('dist: warning: no dist/driver/windows/sharedmemory.cat. Without a signed catalog Windows refuses the ' +
