@@ -39,8 +39,8 @@ export function win32ErrorName(code: number): string {
 }
 
 const INSTALL_HINT =
-  'Install the driver (right-click inf\\sharedmemory.inf > Install, or ' +
-  'driver\\windows\\install-driver.ps1) and start it as administrator: sc start SharedMemory';
+  'Install the driver (the SharedMemory installer, or pnputil /add-driver sharedmemory.inf /install) ' +
+  'and start it as administrator: sc start SharedMemory';
 const ADMIN_HINT =
   'Run the app as administrator: the device admits only Administrators and SYSTEM';
 const DRIVER_GONE_HINT =
