@@ -8,7 +8,7 @@ import type { DeviceBackend, DeviceHandle } from '../backends/device-backend.js'
 import { DeviceError } from '../backends/device-backend.js';
 import type { DriverServiceControl } from '../driver-service/driver-service.js';
 import { createSimulatedBackend } from '../simulated/simulated-backend.js';
-import type { OsFlavour } from '../simulated/simulated-driver.js';
+import { simulatedError, type OsFlavour } from '../simulated/simulated-driver.js';
 import { SharedMemoryService } from './shared-memory-service.js';
 
 const MiB = 1024 * 1024;
@@ -344,5 +344,39 @@ describe('error messages from the kernel backends', () => {
       'Allocate memory failed: access to the device was denied (EACCES, 13). Add yourself to the group ' +
         'sharedmemory (sudo usermod -aG sharedmemory $USER), then log out and in again.',
     );
+  });
+});
+
+describe.each(['linux', 'windows'] as const)('every row of the error table as the window shows it, %s', (flavour) => {
+  const rows = [
+    ['invalid-parameter', flavour === 'linux' ? 'EINVAL, 22' : 'ERROR_INVALID_PARAMETER, 87'],
+    ['buffer-too-small', flavour === 'linux' ? 'EFAULT, 14' : 'ERROR_INSUFFICIENT_BUFFER, 122'],
+    ['busy', flavour === 'linux' ? 'EBUSY, 16' : 'ERROR_BUSY, 170'],
+    ['nothing-allocated', flavour === 'linux' ? 'ENODATA, 61' : 'ERROR_BAD_COMMAND, 22'],
+    ['no-resources', flavour === 'linux' ? 'ENOMEM, 12' : 'ERROR_NO_SYSTEM_RESOURCES, 1450'],
+    ['unknown-request', flavour === 'linux' ? 'ENOTTY, 25' : 'ERROR_INVALID_FUNCTION, 1'],
+  ] as const;
+
+  it.each(rows)('%s: what failed, the OS error, what to do', async (row, os) => {
+    const model = createSimulatedBackend({ flavour });
+    const backend: DeviceBackend = {
+      kind: 'simulated',
+      open: () => {
+        const handle = model.open();
+        return {
+          ...handle,
+          query: () => handle.query(),
+          allocate: () => {
+            throw simulatedError(flavour, 'allocate', row);
+          },
+          close: () => handle.close(),
+        };
+      },
+    };
+    const service = new SharedMemoryService({ backend, reason: 'test' });
+    const error = err(await service.allocate({ size: 4096 }));
+    expect(error.kind).toBe(row);
+    expect(error.message).toMatch(new RegExp(`^Allocate memory failed: .+ \\(${os}\\)\\. .+\\.$`));
+    expect(error.hint?.length).toBeGreaterThan(10);
   });
 });
