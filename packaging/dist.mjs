@@ -158,7 +158,18 @@ async function preflight(extraConfig) {
         'driver package at install time; inf2cat and signtool (WDK) make it, on Windows only.');
     }
   }
-  // 4. koffi's native module for the target (npm installs only the host's).
+  // 4. The .deb's control file needs the project's URL: electron-builder takes
+  //    package.json's homepage or repository, or a GitHub origin remote.
+  if (values.platform === 'linux') {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    const gitConfig = existsSync(join(root, '.git/config')) ? readFileSync(join(root, '.git/config'), 'utf8') : '';
+    const githubOrigin = /\[remote "origin"\][^[]*url = \S*github\.com/.test(gitConfig);
+    if (!pkg.homepage && !pkg.repository && !githubOrigin) {
+      fail('the .deb needs a project URL, and there is none: add "homepage" (or "repository") to package.json, ' +
+        'or build from a clone whose origin is on GitHub (as CI does).');
+    }
+  }
+  // 5. koffi's native module for the target (npm installs only the host's).
   if (!existsSync(join(root, 'node_modules', target.koffiPackage))) {
     const koffiVersion = JSON.parse(readFileSync(join(root, 'node_modules/koffi/package.json'), 'utf8')).version;
     fail(`node_modules/${target.koffiPackage} is missing, so the packaged app could not load koffi on ${target.electronPlatform}. ` +
