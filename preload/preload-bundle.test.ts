@@ -1,0 +1,52 @@
+// The preload as Electron's sandbox runs it: the CommonJS bundle from
+// scripts/build-node.mjs, evaluated with no Node modules, only a `require`
+// that knows 'electron'. It must expose exactly the API, one function per
+// channel, each invoking only its own channel.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { apiNames, BRIDGE_KEY, ipcChannel } from '../api/shared-memory-api.js';
+
+let dir: string;
+beforeAll(() => {
+  const root = join(import.meta.dirname, '..');
+  mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
+  dir = mkdtempSync(join(root, 'node_modules', '.cache', 'shm-preload-'));
+  const r = spawnSync(process.execPath, ['scripts/build-node.mjs', '--quiet', '--out', dir], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('needs nothing but electron, and exposes one function per channel', async () => {
+  const code = readFileSync(join(dir, 'preload', 'preload.cjs'), 'utf8');
+  const exposed = new Map<string, unknown>();
+  const invoked: [string, unknown][] = [];
+  const required: string[] = [];
+  const electron = {
+    contextBridge: { exposeInMainWorld: (key: string, api: unknown) => exposed.set(key, api) },
+    ipcRenderer: {
+      invoke: (channel: string, request: unknown) => {
+        invoked.push([channel, request]);
+        return Promise.resolve({ ok: true, value: null });
+      },
+    },
+  };
+  const require = (name: string): unknown => {
+    required.push(name);
+    if (name === 'electron') return electron;
+    throw new Error(`a sandboxed preload cannot require ${name}`);
+  };
+  const module = { exports: {} };
+  runInNewContext(code, { require, module, exports: module.exports, console });
+
+  expect(required).toEqual(['electron']);
+  expect([...exposed.keys()]).toEqual([BRIDGE_KEY]);
+  const api = exposed.get(BRIDGE_KEY) as Record<string, (request: unknown) => Promise<unknown>>;
+  expect(Object.keys(api).sort()).toEqual([...apiNames].sort());
+  expect(Object.values(api).every((f) => typeof f === 'function')).toBe(true);
+  expect('invoke' in api || 'send' in api || 'on' in api).toBe(false);
+  for (const name of apiNames) await api[name]?.({});
+  expect(invoked.map(([channel]) => channel)).toEqual(apiNames.map(ipcChannel));
+});
