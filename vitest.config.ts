@@ -17,6 +17,8 @@ export default defineConfig({
     environment: 'node',
     // Two shared CPU cores: a couple of workers is as fast as more, and calmer.
     maxWorkers: 2,
-    testTimeout: 15_000,
+    // Generous: CI shares two cores with builds, QEMU and browsers.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
   },
 });
