@@ -264,6 +264,17 @@ static int run_contract(void)
 		CloseHandle(readonly);
 	}
 
+	readonly = open_device(GENERIC_WRITE);
+	check(readonly != INVALID_HANDLE_VALUE, "open write-only (error %lu)",
+	      readonly == INVALID_HANDLE_VALUE ? GetLastError() : 0);
+	if (readonly != INVALID_HANDLE_VALUE) {
+		error = inspect(readonly, 0, 1);
+		check(error == ERROR_ACCESS_DENIED, "INSPECT on a write-only handle: 5 (got %lu)", error);
+		error = read_at(readonly, 0, buffer, sizeof(buffer), &read);
+		check(error == ERROR_ACCESS_DENIED, "ReadFile on a write-only handle: 5 (got %lu)", error);
+		CloseHandle(readonly);
+	}
+
 	/* A name below the device is refused (the device has no namespace). */
 	readonly = CreateFileW(SHM_WIN_USER_PATH L"\\below", GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
 	error = GetLastError();
