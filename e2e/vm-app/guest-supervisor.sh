@@ -17,7 +17,7 @@ set -u
 
 ctl=$1
 idle_limit=${2:-600}
-probe=dist/e2e/vm-app/query-device.mjs
+probe=dist/e2e/vm-app/query-device
 server_port=8080
 
 if [ ! -d "$ctl/requests" ] || [ ! -d "$ctl/replies" ]; then
@@ -32,7 +32,7 @@ echo "vm-app: server started as pid $server"
 
 # One JSON object, on one line, from the probe (it prints {"error":...} on failure).
 device_json() {
-	out=$(node "$probe" 2>&1) || true
+	out=$("$probe" 2>&1) || true
 	case $out in
 	\{*\}) printf '%s' "$out" ;;
 	*) printf '{"error":"probe printed no JSON","output":"%s"}' "$(printf '%s' "$out" | tr -d '"\\\n' | cut -c1-300)" ;;

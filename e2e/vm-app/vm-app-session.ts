@@ -39,8 +39,8 @@ export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
 export const OUTPUT_DIR = path.join(PROJECT_ROOT, 'e2e/output/vm-app');
 const CONTROL_DIR = path.join(OUTPUT_DIR, 'control');
 const GUEST_LOG = path.join(OUTPUT_DIR, 'guest-console.log');
-const PROBE_SOURCE = 'e2e/vm-app/query-device.ts';
-export const PROBE_BUNDLE = 'dist/e2e/vm-app/query-device.mjs';
+const PROBE_SOURCE = 'e2e/vm-app/query-device.c';
+const PROBE_BINARY = 'dist/e2e/vm-app/query-device';
 const GUEST_SERVER_PORT = 8080;
 
 /** QUERY's answer as the guest-side probe prints it. */
@@ -94,16 +94,15 @@ async function freeLocalPort(): Promise<number> {
   return address.port;
 }
 
-/** Bundles the guest's QUERY probe; the guest's node cannot run TypeScript. */
+/** Compiles the guest's QUERY probe against the shared ioctl header. */
 function buildProbe(): void {
-  const esbuild = path.join(PROJECT_ROOT, 'node_modules/.bin/esbuild');
+  mkdirSync(path.dirname(path.join(PROJECT_ROOT, PROBE_BINARY)), { recursive: true });
   const result = spawnSync(
-    esbuild,
-    [PROBE_SOURCE, '--bundle', '--platform=node', '--format=esm', '--target=node20',
-      '--external:koffi', '--log-level=warning', `--outfile=${PROBE_BUNDLE}`],
+    'gcc',
+    ['-std=c11', '-D_GNU_SOURCE', '-O2', '-Wall', '-Wextra', '-Werror', '-o', PROBE_BINARY, PROBE_SOURCE],
     { cwd: PROJECT_ROOT, encoding: 'utf8' },
   );
-  if (result.status !== 0) throw new Error(`esbuild of ${PROBE_SOURCE} failed:\n${result.stderr}`);
+  if (result.status !== 0) throw new Error(`gcc ${PROBE_SOURCE} failed:\n${result.stderr}${result.error?.message ?? ''}`);
 }
 
 function requireBuilt(relative: string, how: string): void {
