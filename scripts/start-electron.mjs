@@ -34,7 +34,7 @@ if (!executable) {
 }
 
 for (const [command, args] of [
-  ['npx', ['--no-install', 'vite', 'build', '--logLevel', 'error']],
+  [process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error']],
   [process.execPath, ['scripts/build-node.mjs', '--quiet']],
 ]) {
   const r = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });

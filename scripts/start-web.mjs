@@ -3,11 +3,12 @@
 // Builds the UI and the server quietly, then runs dist/server/server.js with
 // the same arguments, so the only line it prints is the server's URL line.
 import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const steps = [
-  ['npx', ['--no-install', 'vite', 'build', '--logLevel', 'error']],
+  [process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error']],
   [process.execPath, ['scripts/build-node.mjs', '--quiet']],
 ];
 for (const [command, args] of steps) {

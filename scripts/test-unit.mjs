@@ -13,8 +13,8 @@ const dir = mkdtempSync(join(tmpdir(), 'shm-vitest-'));
 const report = join(dir, 'report.json');
 try {
   const r = spawnSync(
-    'npx',
-    ['--no-install', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
+    process.execPath,
+    [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
     { cwd: root, stdio: 'inherit' },
   );
   let counts;
