@@ -58,4 +58,9 @@ export const stages = [
     description: 'Playwright in /usr/bin/chromium against browser mode on the real Linux driver in a QEMU guest: flow, 16 MiB, errors, SIGKILL leak check, kernel log',
     command: 'npm run --silent test:e2e:vm',
   },
+  {
+    name: 'linux-vm',
+    description: 'the Linux module in a QEMU guest (TCG): C client over every errno row and lifetime case, fuzzer, uid 1000, module reload, the app backend under Node; kernel log must be clean',
+    command: 'npm run --silent test:linux',
+  },
 ];

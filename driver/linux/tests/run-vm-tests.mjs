@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// The linux-vm test stage: builds the module, the C client, the fuzzer and
+// the Node backend check, boots the Debian kernel under QEMU (e2e/vm/),
+// runs driver/linux/tests/guest-tests.sh as root in the guest, and fails on
+// any WARNING/BUG/Oops/KASAN/general protection line in the guest's kernel log.
+//
+//   node driver/linux/tests/run-vm-tests.mjs [--fuzz-seconds S] [--fuzz-iterations N]
+//        [--timeout S] [--kernel-log FILE]
+//
+// Closes with "linux-vm: N passed, N failed, N skipped".
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { PROJECT_ROOT, kernelVersion, startVm } from '../../../e2e/vm/vm.mjs';
+
+const { values } = parseArgs({
+  options: {
+    'fuzz-seconds': { type: 'string', default: '30' },
+    'fuzz-iterations': { type: 'string', default: '4000' },
+    timeout: { type: 'string', default: '900' },
+    'kernel-log': { type: 'string' },
+  },
+});
+for (const k of ['fuzz-seconds', 'fuzz-iterations', 'timeout'])
+  if (!/^\d+$/.test(values[k]) || Number(values[k]) <= 0) {
+    console.error(`linux-vm: --${k} wants a positive integer, got "${values[k]}"`);
+    process.exit(2);
+  }
+
+const started = Date.now();
+const outDir = join(PROJECT_ROOT, 'dist/driver/linux/tests');
+const counts = { passed: 0, failed: 0, skipped: 0 };
+const record = (ok, what) => {
+  counts[ok ? 'passed' : 'failed']++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} linux-vm: ${what}`);
+};
+const summary = (extra = '') => {
+  console.log(`linux-vm: ${((Date.now() - started) / 1000).toFixed(0)} s${extra}`);
+  console.log(`linux-vm: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  process.exit(counts.failed > 0 ? 1 : 0);
+};
+
+function step(what, fn) {
+  try {
+    fn();
+    record(true, what);
+    return true;
+  } catch (error) {
+    record(false, `${what}: ${error.stderr?.toString() || error.message}`);
+    return false;
+  }
+}
+
+// 1. Build everything on the host.
+const cflags = ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', '-pthread', '-I', join(PROJECT_ROOT, 'driver/include')];
+mkdirSync(outDir, { recursive: true });
+const built = [
+  step('the module builds with Kbuild (-Werror)', () =>
+    execFileSync('node', [join(PROJECT_ROOT, 'driver/linux/scripts/build-module.mjs')], { stdio: ['ignore', 'inherit', 'pipe'] })),
+  step('the C client builds (-Wall -Wextra -Werror)', () =>
+    execFileSync('gcc', [...cflags, '-o', join(outDir, 'client-test'), join(PROJECT_ROOT, 'driver/linux/tests/client-test.c')])),
+  step('the fuzzer builds (-Wall -Wextra -Werror)', () =>
+    execFileSync('gcc', [...cflags, '-o', join(outDir, 'fuzz'), join(PROJECT_ROOT, 'driver/linux/tests/fuzz.c')])),
+];
+try {
+  await build({
+    entryPoints: [join(PROJECT_ROOT, 'electron/backends/linux-backend-guest-check.ts')],
+    outfile: join(outDir, 'linux-backend-guest-check.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['koffi'],
+    logLevel: 'error',
+  });
+  record(true, 'the Node backend check bundles (esbuild)');
+} catch (error) {
+  record(false, `the Node backend check bundles: ${error.message}`);
+  built.push(false);
+}
+
+// 2. Kernel coding style, where the kernel's checkpatch.pl is available.
+const checkpatch =
+  process.env.CHECKPATCH ??
+  readdirSync('/usr/src')
+    .map((d) => `/usr/src/${d}/scripts/checkpatch.pl`)
+    .find((p) => existsSync(p));
+if (checkpatch) {
+  step(`checkpatch.pl --strict is clean (${checkpatch})`, () =>
+    execFileSync('perl', [checkpatch, '--no-tree', '--strict', '--terse', '--show-types', '-f', join(PROJECT_ROOT, 'driver/linux/sharedmemory.c')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }));
+} else {
+  counts.skipped++;
+  console.log('skip linux-vm: checkpatch.pl: Debian\'s linux-headers packages do not ship it (set CHECKPATCH=<path> to run it)');
+}
+if (built.includes(false)) summary(' (nothing run in the VM: the build failed)');
+
+// 3. The VM.
+console.log(`linux-vm: booting /boot/vmlinuz-${kernelVersion()} under QEMU TCG`);
+const vm = await startVm({
+  guestCommand: 'sh driver/linux/tests/guest-tests.sh',
+  timeoutSeconds: Number(values.timeout),
+  memoryMiB: 1024,
+  env: { FUZZ_SECONDS: values['fuzz-seconds'], FUZZ_ITERATIONS: values['fuzz-iterations'] },
+  onOutput: (line) => console.log(`  ${line}`),
+});
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.once(signal, () => { vm.stop().then(() => process.exit(130)); });
+const r = await vm.result;
+if (values['kernel-log']) writeFileSync(values['kernel-log'], r.kernelLog);
+
+// Every part's "<name>: N passed, N failed" line counts.
+const parts = {};
+for (const m of r.output.matchAll(/^([\w-]+): (\d+) passed, (\d+) failed$/gm)) {
+  const [, name, p, f] = m;
+  parts[name] = (parts[name] ?? 0) + Number(p) + Number(f);
+  counts.passed += Number(p);
+  counts.failed += Number(f);
+}
+const fuzz = r.output.match(/^fuzz: (\d+) iterations in ([\d.]+) s/m);
+for (const name of ['client', 'fuzz', 'node-backend', 'module'])
+  if (!parts[name]) record(false, `the guest printed no result line for ${name}`);
+record(!r.timedOut, r.timedOut ? `timed out after ${values.timeout} s; QEMU killed` : `the guest finished in ${(r.durationMs / 1000).toFixed(0)} s`);
+record(r.exitCode === 0, `the guest script exited ${r.exitCode}`);
+record(
+  r.kernelProblems.length === 0,
+  r.kernelProblems.length === 0
+    ? `the guest kernel log (${r.kernelLog.split('\n').length} lines) has no WARNING/BUG/Oops/KASAN/general protection`
+    : `the guest kernel log has problems:\n    ${r.kernelProblems.join('\n    ')}`,
+);
+summary(
+  `; scenarios: client ${parts.client ?? 0}, node backend ${parts['node-backend'] ?? 0}, module ${parts.module ?? 0}; ` +
+    `fuzz iterations: ${fuzz ? `${fuzz[1]} in ${fuzz[2]} s` : 'none'}`,
+);
