@@ -12,6 +12,7 @@ export const test = base.extend<object, { vmApp: VmAppSession }>({
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const session = await VmAppSession.start();
+      console.log(`e2e-vm: the window on the guest's driver: ${session.url}`);
       const stopOnSignal = (): void => {
         void session.stop();
       };
