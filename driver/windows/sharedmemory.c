@@ -45,17 +45,21 @@
  * cannot release each other's memory.
  */
 typedef struct _SHM_HANDLE {
+	LIST_ENTRY Link;        /* in g_Shm.Handles, from CREATE to CLOSE */
 	FAST_MUTEX Lock;        /* serialises IOCTLs, reads and cleanup on this handle */
 	PMDL Mdl;               /* the pages; NULL when nothing is allocated */
 	PUSHORT KernelAddress;  /* the driver's own mapping of the pages */
 	PVOID UserAddress;      /* the mapping in Owner's address space */
-	PEPROCESS Owner;        /* referenced while UserAddress is set */
+	PEPROCESS Owner;        /* the process UserAddress is in; referenced while set */
 	ULONG64 Bytes;          /* MmGetMdlByteCount(Mdl) */
 } SHM_HANDLE, *PSHM_HANDLE;
 
 /* The driver's global state: settings from the registry and the live totals. */
 static struct {
 	PDEVICE_OBJECT DeviceObject;
+	BOOLEAN NotifyRegistered;  /* ShmProcessNotify is registered */
+	FAST_MUTEX HandlesLock;    /* guards Handles; taken before any handle's Lock */
+	LIST_ENTRY Handles;        /* every open handle's SHM_HANDLE */
 	ULONG64 MaxSize;         /* largest ALLOCATE (Parameters\MaxSizeMiB) */
 	ULONG64 TotalCap;        /* all handles together (Parameters\TotalCapMiB) */
 	FAST_MUTEX TotalsLock;   /* guards the two fields below */
@@ -71,6 +75,7 @@ _Dispatch_type_(IRP_MJ_CLOSE) static DRIVER_DISPATCH ShmClose;
 _Dispatch_type_(IRP_MJ_READ) static DRIVER_DISPATCH ShmRead;
 _Dispatch_type_(IRP_MJ_DEVICE_CONTROL) static DRIVER_DISPATCH ShmDeviceControl;
 static NTSTATUS ShmReadParameters(_In_ PUNICODE_STRING RegistryPath);
+static VOID ShmProcessNotify(_In_ HANDLE ParentId, _In_ HANDLE ProcessId, _In_ BOOLEAN Create);
 static NTSTATUS ShmApplyDeviceSecurity(_In_ PDEVICE_OBJECT DeviceObject);
 _Requires_lock_held_(Handle->Lock)
 static NTSTATUS ShmAllocate(_Inout_ PSHM_HANDLE Handle, _In_ ULONG64 Size,
@@ -90,6 +95,7 @@ static VOID ShmFree(_Inout_ PSHM_HANDLE Handle, _In_ PCSTR Why);
 # pragma alloc_text(PAGE, ShmDeviceControl)
 # pragma alloc_text(PAGE, ShmAllocate)
 # pragma alloc_text(PAGE, ShmFree)
+# pragma alloc_text(PAGE, ShmProcessNotify)
 #endif
 
 /* Completes an IRP; every dispatch routine ends here exactly once. */
@@ -119,6 +125,8 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 	g_Shm.MaxSize = SHM_DEFAULT_MAX_SIZE;
 	g_Shm.TotalCap = SHM_DEFAULT_TOTAL_CAP;
 	ExInitializeFastMutex(&g_Shm.TotalsLock);
+	ExInitializeFastMutex(&g_Shm.HandlesLock);
+	InitializeListHead(&g_Shm.Handles);
 	status = ShmReadParameters(RegistryPath);
 	if (!NT_SUCCESS(status))
 		return status;
@@ -153,6 +161,16 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 		return status;
 	}
 
+	/* Unmaps a user mapping while its process exits (see ShmProcessNotify). */
+	status = PsSetCreateProcessNotifyRoutine(ShmProcessNotify, FALSE);
+	if (!NT_SUCCESS(status)) {
+		ShmError("PsSetCreateProcessNotifyRoutine failed: 0x%08X", (unsigned)status);
+		IoDeleteSymbolicLink(&linkName);
+		IoDeleteDevice(deviceObject);
+		return status;
+	}
+	g_Shm.NotifyRegistered = TRUE;
+
 	DriverObject->MajorFunction[IRP_MJ_CREATE] = ShmCreate;
 	DriverObject->MajorFunction[IRP_MJ_CLEANUP] = ShmCleanup;
 	DriverObject->MajorFunction[IRP_MJ_CLOSE] = ShmClose;
@@ -174,6 +192,8 @@ static VOID ShmUnload(PDRIVER_OBJECT DriverObject)
 	PAGED_CODE();
 	/* The I/O manager unloads only once every handle is closed, so every
 	 * CLEANUP has run and nothing is left allocated. */
+	if (g_Shm.NotifyRegistered)
+		PsSetCreateProcessNotifyRoutine(ShmProcessNotify, TRUE);
 	IoDeleteSymbolicLink(&linkName);
 	IoDeleteDevice(DriverObject->DeviceObject);
 	ShmTrace("unloaded: %llu bytes in %lu allocations left (expected 0)",
@@ -333,6 +353,9 @@ static NTSTATUS ShmCreate(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 		return ShmComplete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
 	RtlZeroMemory(handle, sizeof(*handle));
 	ExInitializeFastMutex(&handle->Lock);
+	ExAcquireFastMutex(&g_Shm.HandlesLock);
+	InsertTailList(&g_Shm.Handles, &handle->Link);
+	ExReleaseFastMutex(&g_Shm.HandlesLock);
 	fileObject->FsContext = handle;
 	ShmTrace("CREATE: handle %p opened by process %p", (PVOID)handle,
 		 (PVOID)PsGetCurrentProcess());
@@ -376,6 +399,9 @@ static NTSTATUS ShmClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 			ShmFree(handle, "CLOSE");
 			ExReleaseFastMutex(&handle->Lock);
 		}
+		ExAcquireFastMutex(&g_Shm.HandlesLock);
+		RemoveEntryList(&handle->Link);
+		ExReleaseFastMutex(&g_Shm.HandlesLock);
 		fileObject->FsContext = NULL;
 		ExFreePoolWithTag(handle, SHM_POOL_TAG);
 	}
@@ -521,23 +547,15 @@ unreserve:
 	return status;
 }
 
-/* True once the process has exited; a process object is signalled then. */
-static BOOLEAN ShmProcessHasExited(_In_ PEPROCESS Process)
-{
-	LARGE_INTEGER now = { .QuadPart = 0 };
-
-	return KeWaitForSingleObject(Process, Executive, KernelMode, FALSE, &now) == STATUS_SUCCESS;
-}
-
 /*
  * Step 6: unmap from the process, unmap from the kernel, free the pages.
  *
  * A user mapping may be removed only in the address space that holds it.
- * RELEASE and CLEANUP normally run in the owner's context; after
- * DuplicateHandle they may run in another process, so the thread attaches to
- * the owner for the unmapping (never unmapping at that address in a stranger's
- * address space). If the owner has already exited, its address space and the
- * mapping in it are gone, and only the pages remain to be freed.
+ * RELEASE and CLEANUP normally run in the owner's context. After
+ * DuplicateHandle they may run in another process: then the thread attaches
+ * to the owner for the unmapping, never unmapping that address in a
+ * stranger's address space. The owner cannot be gone at that point: when it
+ * exits, ShmProcessNotify has already unmapped (UserAddress is NULL).
  *
  * Unlike the article, the MDL is freed with ExFreePool: it came from
  * MmAllocatePagesForMdlEx, not IoAllocateMdl, so IoFreeMdl is wrong for it.
@@ -549,13 +567,12 @@ static VOID ShmFree(PSHM_HANDLE Handle, PCSTR Why)
 	KAPC_STATE apcState;
 
 	PAGED_CODE();
-	if (Handle->Owner == current) {
+	if (Handle->UserAddress == NULL) {
+		ShmTrace("%s step 6: no user mapping left (its process exited)", Why);
+	} else if (Handle->Owner == current) {
 		MmUnmapLockedPages(Handle->UserAddress, Handle->Mdl);
 		ShmTrace("%s step 6: unmapped %p from process %p", Why, Handle->UserAddress,
 			 (PVOID)current);
-	} else if (ShmProcessHasExited(Handle->Owner)) {
-		ShmTrace("%s step 6: owner %p has exited; its mapping went with it", Why,
-			 (PVOID)Handle->Owner);
 	} else {
 		KeStackAttachProcess((PKPROCESS)Handle->Owner, &apcState);
 		MmUnmapLockedPages(Handle->UserAddress, Handle->Mdl);
@@ -563,7 +580,8 @@ static VOID ShmFree(PSHM_HANDLE Handle, PCSTR Why)
 		ShmTrace("%s step 6: unmapped %p from owner %p (called from process %p)", Why,
 			 Handle->UserAddress, (PVOID)Handle->Owner, (PVOID)current);
 	}
-	ObDereferenceObject(Handle->Owner);
+	if (Handle->Owner != NULL)
+		ObDereferenceObject(Handle->Owner);
 
 	MmUnmapLockedPages(Handle->KernelAddress, Handle->Mdl);
 	MmFreePagesFromMdl(Handle->Mdl);
@@ -576,6 +594,42 @@ static VOID ShmFree(PSHM_HANDLE Handle, PCSTR Why)
 	Handle->KernelAddress = NULL;
 	Handle->UserAddress = NULL;
 	Handle->Bytes = 0;
+}
+
+/*
+ * Called for every process that exits, in that process's context, before its
+ * handles are closed and its address space is torn down. If a handle still
+ * maps pages into it (a handle duplicated into another process keeps the file
+ * object, so CLEANUP has not come), the mapping is removed here, in the right
+ * address space. The pages stay with the handle until RELEASE or CLEANUP.
+ */
+_Use_decl_annotations_
+static VOID ShmProcessNotify(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create)
+{
+	PEPROCESS exiting = PsGetCurrentProcess();
+	PLIST_ENTRY entry;
+
+	UNREFERENCED_PARAMETER(ParentId);
+	UNREFERENCED_PARAMETER(ProcessId);
+	PAGED_CODE();
+	if (Create)
+		return;
+	ExAcquireFastMutex(&g_Shm.HandlesLock);
+	for (entry = g_Shm.Handles.Flink; entry != &g_Shm.Handles; entry = entry->Flink) {
+		PSHM_HANDLE handle = CONTAINING_RECORD(entry, SHM_HANDLE, Link);
+
+		ExAcquireFastMutex(&handle->Lock);
+		if (handle->UserAddress != NULL && handle->Owner == exiting) {
+			MmUnmapLockedPages(handle->UserAddress, handle->Mdl);
+			ShmTrace("process %p exits: unmapped %p; handle %p keeps its pages",
+				 (PVOID)exiting, handle->UserAddress, (PVOID)handle);
+			ObDereferenceObject(handle->Owner);
+			handle->Owner = NULL;
+			handle->UserAddress = NULL;
+		}
+		ExReleaseFastMutex(&handle->Lock);
+	}
+	ExReleaseFastMutex(&g_Shm.HandlesLock);
 }
 
 /* ------------------------------------------------------------------------ */

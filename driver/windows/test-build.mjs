@@ -45,9 +45,9 @@ function finish() {
 const REVIEWED_IMPORTS = new Set(
   ('DbgPrintEx ExAcquireFastMutex ExAllocatePoolWithTag ExFreePool ExFreePoolWithTag ExReleaseFastMutex ' +
     'IoCreateDevice IoCreateSymbolicLink IoDeleteDevice IoDeleteSymbolicLink IoGetCurrentProcess IofCompleteRequest ' +
-    'KeInitializeEvent KeStackAttachProcess KeUnstackDetachProcess KeWaitForSingleObject ' +
+    'KeInitializeEvent KeStackAttachProcess KeUnstackDetachProcess ' +
     'MmAllocatePagesForMdlEx MmFreePagesFromMdl MmMapLockedPagesSpecifyCache MmUnmapLockedPages ' +
-    'ObOpenObjectByPointer ObfDereferenceObject ObfReferenceObject ' +
+    'ObOpenObjectByPointer ObfDereferenceObject ObfReferenceObject PsSetCreateProcessNotifyRoutine ' +
     'RtlAddAccessAllowedAce RtlCreateAcl RtlCreateSecurityDescriptor RtlInitUnicodeString RtlInitializeSid ' +
     'RtlSetDaclSecurityDescriptor RtlSubAuthoritySid ZwClose ZwOpenKey ZwQueryValueKey ZwSetSecurityObject ' +
     '__C_specific_handler memcpy memset').split(' '),
@@ -96,7 +96,7 @@ check(
 check(!imports.some((f) => NOT_NTOSKRNL_EXPORTS.includes(f)), 'imports nothing from wdmsec.lib (not an ntoskrnl export)');
 const unreviewed = imports.filter((f) => !REVIEWED_IMPORTS.has(f));
 check(unreviewed.length === 0, `imports only reviewed ntoskrnl exports${unreviewed.length ? ` (new: ${unreviewed.join(', ')})` : ` (${imports.length})`}`);
-for (const f of ['MmAllocatePagesForMdlEx', 'MmMapLockedPagesSpecifyCache', 'MmUnmapLockedPages', 'MmFreePagesFromMdl', 'ExFreePool', 'KeStackAttachProcess', 'ZwSetSecurityObject', '__C_specific_handler']) {
+for (const f of ['MmAllocatePagesForMdlEx', 'MmMapLockedPagesSpecifyCache', 'MmUnmapLockedPages', 'MmFreePagesFromMdl', 'ExFreePool', 'KeStackAttachProcess', 'PsSetCreateProcessNotifyRoutine', 'ZwSetSecurityObject', '__C_specific_handler']) {
   check(imports.includes(f), `imports ${f}`);
 }
 check(!imports.includes('IoFreeMdl'), 'does not free the page MDL with IoFreeMdl');
