@@ -14,16 +14,16 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, release } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startVm, MODULE_PATH, PROJECT_ROOT } from '../e2e/vm/vm.mjs';
 import { buildBench } from './build.mjs';
 import { PROFILES } from './lib/profiles.mjs';
 import { buildResults } from './lib/summarize.mjs';
-import { markdownTable } from './lib/report.mjs';
-import { allocationCostSvg, dataPathSvg } from './lib/plots.mjs';
+import { renderOutputs, updateReadme, writeOutputs } from './lib/write-outputs.mjs';
 import { validateResults } from './lib/validate.mjs';
+import { cliTest, selfTest } from './lib/self-test.mjs';
 import { measureUiRoundTrip } from './ui-bench.mjs';
 
 const { values } = parseArgs({
@@ -48,6 +48,7 @@ const GUEST_UI_PORT = 8080;
 const UI_LINE = /SharedMemory web UI: (http:\/\/\S+)/;
 
 const started = Date.now();
+const loadAtStart = loadavg()[0];
 const log = (msg) => console.log(`${label}: ${msg}`);
 
 function npmRun(script) {
@@ -107,12 +108,23 @@ function hostEnvironment() {
     accelerator: 'tcg',
     qemu,
     vm: { memoryMiB: profile.guestMemoryMiB, cpus: 2, cpuModel: 'max' },
-    host: { cpuModel: cpus()[0]?.model ?? 'unknown', cpuCount: cpus().length, kernel: release(), node: process.version },
+    host: {
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      cpuCount: cpus().length,
+      kernel: release(),
+      node: process.version,
+      // Other work on the host slows the emulated guest: the 1-minute load at the start and end of the run.
+      loadAverage: { start: loadAtStart, end: loadavg()[0] },
+    },
   };
 }
 
 async function main() {
+  const selfChecks = selfTest();
+  const broken = selfChecks.filter((c) => !c.ok);
+  if (broken.length) throw new Error(`the bench's own arithmetic is wrong: ${broken.map((c) => `${c.name} (${c.detail})`).join('; ')}`);
   await buildBench();
+  selfChecks.push(...cliTest(join(PROJECT_ROOT, 'dist/bench/shm-bench')));
   if (!existsSync(MODULE_PATH)) npmRun('build:driver:linux');
   const uiSkip = uiMissing();
 
@@ -167,30 +179,25 @@ async function main() {
   if (uiSkip && vmResult.exitCode !== 0) throw new Error(`the guest bench failed with exit code ${vmResult.exitCode}`);
 
   const raw = JSON.parse(readFileSync(rawFile, 'utf8'));
-  const results = buildResults({
-    raw,
-    ui,
-    meta: {
-      date: new Date(started).toISOString(),
-      durationSeconds: (Date.now() - started) / 1000,
-      environment: hostEnvironment(),
-      kernelProblems: vmResult.kernelProblems,
-    },
-  });
-  const svgs = { 'allocation-cost.svg': allocationCostSvg(results), 'data-path.svg': dataPathSvg(results) };
-  const table = markdownTable(results);
-
+  const meta = {
+    date: new Date(started).toISOString(),
+    durationSeconds: (Date.now() - started) / 1000,
+    environment: hostEnvironment(),
+    kernelProblems: vmResult.kernelProblems,
+  };
+  // Kept beside the guest's raw timings, so bench/render-results.mjs --raw can
+  // summarise this run again.
+  writeFileSync(join(workDir, 'ui-raw.json'), JSON.stringify(ui));
+  writeFileSync(join(workDir, 'meta.json'), JSON.stringify(meta));
+  const results = buildResults({ raw, ui, meta });
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const plotDir = join(outDir, 'plots');
-  mkdirSync(plotDir, { recursive: true });
-  for (const [name, svg] of Object.entries(svgs)) writeFileSync(join(plotDir, name), svg);
-  writeFileSync(join(outDir, 'table.md'), `${table}\n`);
-  if (profileName === 'full' && !values['out-dir']) updateReadme(table);
+  const rendered = renderOutputs(results);
+  const written = writeOutputs(outDir, rendered);
+  if (profileName === 'full' && !values['out-dir']) updateReadme(join(PROJECT_ROOT, 'bench/README.md'), rendered.table);
+  console.log(`\n${rendered.table}\n`);
+  log(`wrote ${[join(outDir, 'results.json'), ...written].join(', ')}`);
 
-  console.log(`\n${table}\n`);
-  log(`wrote ${join(outDir, 'results.json')}, ${join(outDir, 'table.md')} and ${Object.keys(svgs).map((n) => join(plotDir, n)).join(', ')}`);
-
-  const checks = validateResults(results, { svgs });
+  const checks = [...selfChecks, ...validateResults(results, { svgs: rendered.svgs })];
   for (const c of checks)
     console.log(`${c.skipped ? 'skip' : c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.skipped ? ` (${c.skipped})` : c.detail && !c.ok ? `: ${c.detail}` : ''}`);
   const passed = checks.filter((c) => c.ok).length;
@@ -203,17 +210,6 @@ async function main() {
 /** The module's parameters (driver/linux/sharedmemory.c), in MiB. */
 function moduleParams({ maxSizeMiB, totalCapMiB }) {
   return `max_size_mib=${maxSizeMiB} total_cap_mib=${totalCapMiB}`;
-}
-
-function updateReadme(table) {
-  const file = join(PROJECT_ROOT, 'bench/README.md');
-  const start = '<!-- bench-table:start -->';
-  const end = '<!-- bench-table:end -->';
-  const text = readFileSync(file, 'utf8');
-  const a = text.indexOf(start);
-  const b = text.indexOf(end);
-  if (a < 0 || b < a) throw new Error(`bench/README.md lacks the ${start} ... ${end} markers`);
-  writeFileSync(file, `${text.slice(0, a + start.length)}\n${table}\n${text.slice(b)}`);
 }
 
 main().then(

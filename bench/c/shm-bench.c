@@ -298,10 +298,25 @@ static struct alloc_times alloc_cycle(int fd, uint64_t size, uint64_t page)
 	return t;
 }
 
+/*
+ * The size sweeps run in rounds: each round measures every size once, so a
+ * burst of load on the host slows one round of all sizes rather than every
+ * run of one size (which would bend the fit of time against size).
+ */
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		die("out of memory for %zu results", n);
+	return p;
+}
+
 static void bench_alloc(uint64_t runs, uint64_t warmup, const uint64_t *sizes, int nsizes)
 {
 	int fd = open_device();
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct alloc_times *t = xcalloc((size_t)nsizes * runs, sizeof(*t));
 
 	/* Check the seed once per size, outside the timed cycles. */
 	for (int s = 0; s < nsizes; s++) {
@@ -315,22 +330,27 @@ static void bench_alloc(uint64_t runs, uint64_t warmup, const uint64_t *sizes, i
 			die_errno("munmap of the device mapping");
 		device_release(fd);
 	}
+	for (uint64_t r = 0; r < warmup + runs; r++)
+		for (int s = 0; s < nsizes; s++) {
+			struct alloc_times x = alloc_cycle(fd, sizes[s], page);
+
+			if (r >= warmup)
+				t[(size_t)s * runs + (r - warmup)] = x;
+		}
 	printf("{\"bench\":\"alloc\",\"pageSize\":%" PRIu64 ",\"sizes\":[", page);
 	for (int s = 0; s < nsizes; s++) {
-		for (uint64_t w = 0; w < warmup; w++)
-			alloc_cycle(fd, sizes[s], page);
 		printf("%s{\"size\":%" PRIu64 ",\"runs\":[", s ? "," : "", sizes[s]);
 		for (uint64_t r = 0; r < runs; r++) {
-			struct alloc_times t = alloc_cycle(fd, sizes[s], page);
+			const struct alloc_times *x = &t[(size_t)s * runs + r];
 
 			printf("%s{\"allocate\":%" PRIu64 ",\"map\":%" PRIu64 ",\"touch\":%" PRIu64
 			       ",\"unmap\":%" PRIu64 ",\"release\":%" PRIu64 ",\"total\":%" PRIu64 "}",
-			       r ? "," : "", t.allocate, t.map, t.touch, t.unmap, t.release, t.total);
+			       r ? "," : "", x->allocate, x->map, x->touch, x->unmap, x->release, x->total);
 		}
 		printf("]}");
-		fflush(stdout);
 	}
 	printf("]}\n");
+	free(t);
 	close(fd);
 }
 
@@ -339,18 +359,19 @@ static void bench_alloc(uint64_t runs, uint64_t warmup, const uint64_t *sizes, i
  * buffer (pure zeroing, the floor), and an anonymous mmap + first-touch write +
  * munmap (the kernel zero-fills each page on its fault).
  */
+struct memset_times {
+	uint64_t memset, anon_touch;
+};
+
 static void bench_memset(uint64_t runs, uint64_t warmup, const uint64_t *sizes, int nsizes)
 {
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint8_t *buf = user_buffer(max_of(sizes, nsizes));
+	struct memset_times *t = xcalloc((size_t)nsizes * runs, sizeof(*t));
 
-	printf("{\"bench\":\"memset\",\"sizes\":[");
-	for (int s = 0; s < nsizes; s++) {
-		uint64_t size = sizes[s];
-
-		printf("%s{\"size\":%" PRIu64 ",\"runs\":[", s ? "," : "", size);
-		for (uint64_t r = 0; r < warmup + runs; r++) {
-			uint64_t t0, t1, t2;
+	for (uint64_t r = 0; r < warmup + runs; r++) {
+		for (int s = 0; s < nsizes; s++) {
+			uint64_t size = sizes[s], t0, t1, t2;
 			volatile uint8_t *anon;
 
 			t0 = now_ns();
@@ -367,15 +388,25 @@ static void bench_memset(uint64_t runs, uint64_t warmup, const uint64_t *sizes, 
 			if (munmap((void *)anon, size) < 0)
 				die_errno("munmap of the anonymous mapping");
 			t2 = now_ns();
-			if (r < warmup)
-				continue;
+			if (r >= warmup) {
+				t[(size_t)s * runs + (r - warmup)].memset = t1 - t0;
+				t[(size_t)s * runs + (r - warmup)].anon_touch = t2 - t1;
+			}
+		}
+	}
+	printf("{\"bench\":\"memset\",\"sizes\":[");
+	for (int s = 0; s < nsizes; s++) {
+		printf("%s{\"size\":%" PRIu64 ",\"runs\":[", s ? "," : "", sizes[s]);
+		for (uint64_t r = 0; r < runs; r++) {
+			const struct memset_times *x = &t[(size_t)s * runs + r];
+
 			printf("%s{\"memset\":%" PRIu64 ",\"anonTouch\":%" PRIu64 "}",
-			       r > warmup ? "," : "", t1 - t0, t2 - t1);
+			       r ? "," : "", x->memset, x->anon_touch);
 		}
 		printf("]}");
-		fflush(stdout);
 	}
 	printf("]}\n");
+	free(t);
 	munmap(buf, max_of(sizes, nsizes));
 }
 
@@ -389,12 +420,18 @@ static void bench_memset(uint64_t runs, uint64_t warmup, const uint64_t *sizes, 
  *   userSum    the same sum over an ordinary user buffer
  * Every sum must agree, or the run fails.
  */
+struct read_times {
+	uint64_t mapped_sum, pread_sum, pread_only, memcpy, user_sum;
+	uint32_t checksum;
+};
+
 static void bench_read(uint64_t runs, uint64_t warmup, const uint64_t *sizes, int nsizes)
 {
 	uint64_t max = max_of(sizes, nsizes);
 	int fd = open_device();
 	struct shm_allocate a;
 	uint8_t *map, *dst, *src;
+	struct read_times *t = xcalloc((size_t)nsizes * runs, sizeof(*t));
 
 	device_allocate(fd, max, &a);
 	map = map_shared(fd, a.mapped_size, PROT_READ | PROT_WRITE);
@@ -404,18 +441,15 @@ static void bench_read(uint64_t runs, uint64_t warmup, const uint64_t *sizes, in
 	src = user_buffer(max);
 	fill_pattern(src, max);
 
-	printf("{\"bench\":\"read\",\"sizes\":[");
-	for (int s = 0; s < nsizes; s++) {
-		uint64_t size = sizes[s];
-
-		printf("%s{\"size\":%" PRIu64 ",\"runs\":[", s ? "," : "", size);
-		for (uint64_t r = 0; r < warmup + runs; r++) {
-			uint64_t t0, t1, t2, t3, t4, t5, t6;
+	for (uint64_t r = 0; r < warmup + runs; r++) {
+		for (int s = 0; s < nsizes; s++) {
+			uint64_t size = sizes[s], t0, t1, t2, t3, t4, t5, t6;
 			uint32_t mapped_sum, pread_sum, user_sum;
 
 			t0 = now_ns();
 			mapped_sum = sum32(map, size);
 			t1 = now_ns();
+			/* Clear the target so a pread that copied nothing cannot pass the check. */
 			memset(dst, 0, size);
 			t2 = now_ns();
 			pread_all(fd, dst, size);
@@ -430,18 +464,33 @@ static void bench_read(uint64_t runs, uint64_t warmup, const uint64_t *sizes, in
 			if (mapped_sum != pread_sum || mapped_sum != user_sum)
 				die("read %" PRIu64 " bytes: sums differ: mapped %u, pread %u, user %u",
 				    size, mapped_sum, pread_sum, user_sum);
-			if (r < warmup)
-				continue;
+			if (r >= warmup)
+				t[(size_t)s * runs + (r - warmup)] = (struct read_times){
+					.mapped_sum = t1 - t0,
+					.pread_sum = t4 - t2,
+					.pread_only = t3 - t2,
+					.memcpy = t5 - t4,
+					.user_sum = t6 - t5,
+					.checksum = mapped_sum,
+				};
+		}
+	}
+	printf("{\"bench\":\"read\",\"sizes\":[");
+	for (int s = 0; s < nsizes; s++) {
+		printf("%s{\"size\":%" PRIu64 ",\"runs\":[", s ? "," : "", sizes[s]);
+		for (uint64_t r = 0; r < runs; r++) {
+			const struct read_times *x = &t[(size_t)s * runs + r];
+
 			printf("%s{\"mappedSum\":%" PRIu64 ",\"preadSum\":%" PRIu64
 			       ",\"preadOnly\":%" PRIu64 ",\"memcpy\":%" PRIu64
 			       ",\"userSum\":%" PRIu64 ",\"checksum\":%u}",
-			       r > warmup ? "," : "", t1 - t0, t4 - t2, t3 - t2, t5 - t4, t6 - t5,
-			       mapped_sum);
+			       r ? "," : "", x->mapped_sum, x->pread_sum, x->pread_only, x->memcpy,
+			       x->user_sum, x->checksum);
 		}
 		printf("]}");
-		fflush(stdout);
 	}
 	printf("]}\n");
+	free(t);
 	munmap(dst, max);
 	munmap(src, max);
 	munmap(map, a.mapped_size);

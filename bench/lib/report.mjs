@@ -11,18 +11,19 @@ export function markdownTable(r) {
   lines.push(
     `Run ${r.date} (${r.profile} profile, ${r.durationSeconds.toFixed(0)} s). Guest: Linux ${env.guest.kernel}, ` +
       `${env.guest.cpuCount} vCPU "${env.guest.cpuModel}", ${env.guest.memoryMiB} MiB, QEMU ${env.qemu} accel ${env.accelerator}; ` +
-      `host CPU "${env.host.cpuModel}" (${env.host.cpuCount} cores). Medians over runs after a warm-up; ±x% is half the min–max spread of the runs.`,
+      `host CPU "${env.host.cpuModel}" (${env.host.cpuCount} cores, load average ${f(env.host.loadAverage.start, 2)} at the start, ${f(env.host.loadAverage.end, 2)} at the end). Medians over runs after a warm-up; ±x% is half the min–max spread of the runs.`,
   );
   lines.push('');
   lines.push('**1. Control path: QUERY round trip, per call**');
   lines.push('');
-  lines.push('| client | median µs | p99 µs | per-run medians µs | ratio to C (median / p99) |');
-  lines.push('|---|---:|---:|---:|---:|');
+  lines.push('| client | median µs | p99 µs | per-run medians µs | ratio to C (median / p99) | timer floor µs |');
+  lines.push('|---|---:|---:|---:|---:|---:|');
   const c = r.control;
   const row = (name, x, ratio) =>
-    lines.push(`| ${name} | ${us(x.medianNs)} | ${us(x.p99Ns)} | ${us(x.perRunMedianNs.min)}–${us(x.perRunMedianNs.max)} | ${ratio} |`);
+    lines.push(`| ${name} | ${us(x.medianNs)} | ${us(x.p99Ns)} | ${us(x.perRunMedianNs.min)}–${us(x.perRunMedianNs.max)} | ${ratio} | ${us(x.timerOverheadNs)} |`);
   row('C, ioctl()', c.c, '1');
   row("Node, the app's Linux backend (koffi)", c.nodeBackend, `${f(c.ratio.medianBackendToC)} / ${f(c.ratio.p99BackendToC)}`);
+  row('Node, same ioctl and DeviceInfo, reused buffer, no BigInt', c.nodeLean, `${f(c.ratio.medianLeanToC)} / —`);
   row('Node, bare koffi ioctl, variadic binding (as the backend)', c.nodeKoffiRaw, `${f(c.ratio.medianKoffiRawToC)} / —`);
   row('Node, bare koffi ioctl, fixed-prototype binding', c.nodeKoffiFixed, `${f(c.ratio.medianKoffiFixedToC)} / —`);
   lines.push('');
@@ -41,7 +42,7 @@ export function markdownTable(r) {
   lines.push('| least-squares fit, time vs pages | slope ns/page | intercept µs | R² |');
   lines.push('|---|---:|---:|---:|');
   const fit = r.allocation.fit;
-  for (const [name, x] of [['driver cycle', fit.driver], ['memset (pre-faulted)', fit.memset], ['anonymous mmap + touch + munmap', fit.anonTouch]])
+  for (const [name, x] of [['driver cycle (medians)', fit.driver], ['driver cycle (fastest run of each size)', fit.driverFastest], ['memset (pre-faulted)', fit.memset], ['anonymous mmap + touch + munmap', fit.anonTouch]])
     lines.push(`| ${name} | ${f(x.slopeNsPerPage)} | ${f(x.interceptUs)} | ${f(x.r2, 5)} |`);
   lines.push('');
 
@@ -56,6 +57,22 @@ export function markdownTable(r) {
       return `${f(x.gbps.median)} ${pct(x.gbps)} (${f(s.ratioToMemcpy[v.key], 2)})`;
     });
     lines.push(`| ${v.label} | ${cells.join(' | ')} |`);
+  }
+  lines.push('');
+
+  lines.push('Time ratios paired within each round (median over rounds, min–max), which cancel load bursts that hit one round:');
+  lines.push('');
+  lines.push(`| time ratio | ${sizes.map((s) => formatBytes(s.size)).join(' | ')} |`);
+  lines.push(`|---|${sizes.map(() => '---:').join('|')}|`);
+  for (const [key, name] of [
+    ['cMappedToMemcpy', 'C: mapping read / memcpy'],
+    ['cMappedToUserSum', 'C: mapping read / same read of a user buffer'],
+    ['cPreadToMapped', 'C: pread + read / mapping read'],
+    ['nodeViewToPlainSum', 'Node: koffi.view read / same read of a JS array'],
+    ['nodeDecodeToView', 'Node: koffi.decode + read / koffi.view read'],
+    ['nodePreadToView', 'Node: pread + read / koffi.view read'],
+  ]) {
+    lines.push(`| ${name} | ${sizes.map((s) => { const x = s.pairedTimeRatio[key]; return `${f(x.median)} (${f(x.min, 2)}–${f(x.max, 2)})`; }).join(' | ')} |`);
   }
   lines.push('');
 
@@ -84,4 +101,54 @@ export function markdownTable(r) {
   for (const t of r.targets)
     lines.push(`| ${t.description} | ${t.value === null ? '—' : f(t.value)} | ${t.met === null ? `not measured (${t.note})` : t.met ? 'met' : 'MISSED'} |`);
   return lines.join('\n');
+}
+
+/**
+ * What the numbers say, in sentences built from them (so a new run cannot
+ * leave stale prose behind): the headline ratios and, for each missed target,
+ * the measured reason and what would fix it.
+ */
+export function findings(r) {
+  const out = [];
+  const ds = r.dataPath.sizes;
+  const largest = ds.at(-1);
+  const mb = (s) => formatBytes(s.size);
+  const v = (s, k) => s.variants[k].gbps.median;
+  const pr = largest.pairedTimeRatio;
+  const asOrdinary = pr.cMappedToUserSum.median >= 0.8 && pr.cMappedToUserSum.median <= 1.25;
+  out.push(
+    `At ${mb(largest)}, reading in place through the mapping in C took ${f(pr.cMappedToMemcpy.median)}x the time of a memcpy of the same size ` +
+      `and ${f(pr.cMappedToUserSum.median)}x the time of the same loop over an ordinary user buffer (paired medians)` +
+      (asOrdinary ? ": to the reader, the driver's pages are ordinary cached memory." : '.'),
+  );
+  const s64 = ds.find((s) => s.size === 64 * 2 ** 20) ?? largest;
+  out.push(
+    `The copy path (pread, then the same read) took ${f(s64.pairedTimeRatio.cPreadToMapped.median)}x the time of reading in place at ${mb(s64)} in C ` +
+      `(${f(v(s64, 'cPread'))} vs ${f(v(s64, 'cMapped'))} GB/s); pread alone was ` +
+      `${f(s64.variants.cPreadOnly.timeNs.median / s64.variants.cPread.timeNs.median * 100, 2)}% of it, and that copy is what TCG slows most (see the emulation note).`,
+  );
+  out.push(
+    `In Node at ${mb(largest)}: koffi.view (zero copy) ${f(v(largest, 'nodeView'))} GB/s, koffi.decode (the copy Electron needs) ` +
+      `${f(v(largest, 'nodeDecode'))} GB/s, pread ${f(v(largest, 'nodePread'))} GB/s. The same JS loop over a plain array ran at ` +
+      `${f(v(largest, 'nodePlainSum'))} GB/s; paired, the view read took ${f(pr.nodeViewToPlainSum.median)}x the plain-array read, decode + read ` +
+      `${f(pr.nodeDecodeToView.median)}x and pread + read ${f(pr.nodePreadToView.median)}x the view read.`,
+  );
+  const c = r.control;
+  out.push(
+    `QUERY: C ${f(c.c.medianNs / 1e3)} µs per call; a bare koffi call ${f(c.ratio.medianKoffiRawToC, 2)}x that ` +
+      `(${f(c.ratio.medianKoffiFixedToC, 2)}x with a fixed prototype); the app's backend ${f(c.ratio.medianBackendToC, 2)}x, ` +
+      `and the same call decoded into a reused buffer without BigInt ${f(c.ratio.medianLeanToC, 2)}x.`,
+  );
+  const fit = r.allocation.fit;
+  out.push(
+    `Allocation: ${f(fit.driver.slopeNsPerPage)} ns per page (R² ${f(fit.driver.r2, 4)} on medians, ${f(fit.driverFastest.r2, 4)} on the fastest run of each size) ` +
+      `against ${f(fit.memset.slopeNsPerPage)} ns per page for memset and ${f(fit.anonTouch.slopeNsPerPage)} ns for an anonymous mapping's faults.`,
+  );
+  const ui = r.ui;
+  if (!ui.simulated.skipped && !ui.vm.skipped)
+    out.push(
+      `UI: Fill view to painted values took ${f(ui.simulated.paintedMedianMs)} ms (p95 ${f(ui.simulated.paintedP95Ms)}) with the simulated driver ` +
+        `and ${f(ui.vm.paintedMedianMs)} ms (p95 ${f(ui.vm.paintedP95Ms)}) with the module in the emulated guest.`,
+    );
+  return out.map((line) => `- ${line}`).join('\n');
 }

@@ -1,7 +1,7 @@
 // A small line-plot generator: series of (x, y) points to a standalone SVG,
 // with linear or log axes. Enough for the bench's two figures, no dependencies.
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f'];
+export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f'];
 
 const escapeXml = (s) => String(s).replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -12,7 +12,7 @@ function niceStep(span, target) {
   return 10 * mag;
 }
 
-function axis({ values, log, base = 10, format, ticks: wanted = 6 }) {
+function axis({ values, log, base = 10, format, ticks: wanted = 6, min: fixedMin, max: fixedMax, step: fixedStep }) {
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   if (log) {
@@ -30,9 +30,9 @@ function axis({ values, log, base = 10, format, ticks: wanted = 6 }) {
       scale: (v) => (Math.log(v) - Math.log(min)) / (Math.log(max) - Math.log(min)),
     };
   }
-  const min = Math.min(0, lo);
-  const step = niceStep(hi - min || 1, wanted);
-  const max = Math.ceil(hi / step) * step || step;
+  const min = fixedMin ?? Math.min(0, lo);
+  const step = fixedStep ?? niceStep((fixedMax ?? hi) - min || 1, wanted);
+  const max = fixedMax ?? (Math.ceil(hi / step) * step || step);
   const ticks = [];
   for (let v = min; v <= max + step / 2; v += step) ticks.push(Number(v.toPrecision(12)));
   return { ticks, format, scale: (v) => (v - min) / (max - min) };
@@ -68,6 +68,17 @@ export function panel({ x = 0, y = 0, width, height, title, xLabel, yLabel, xAxi
   out.push(`<text transform="translate(16,${pad.top + plotH / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(yLabel)}</text>`);
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
+    if (s.bars) {
+      // One bar per point, from the axis floor up, labelled with its value.
+      const slot = plotW / (xa.ticks.length - 1 || 1);
+      for (const [a, b, barColor] of s.points) {
+        const left = px(a) - slot * 0.3;
+        const top = py(b);
+        out.push(`<rect class="bar" x="${left.toFixed(1)}" y="${top.toFixed(1)}" width="${(slot * 0.6).toFixed(1)}" height="${(pad.top + plotH - top).toFixed(1)}" fill="${barColor ?? color}"/>`);
+        out.push(`<text x="${px(a).toFixed(1)}" y="${(top - 4).toFixed(1)}" text-anchor="middle" font-size="11">${escapeXml(formatNumber(b))}</text>`);
+      }
+      return;
+    }
     const pts = s.points.map(([a, b]) => `${px(a).toFixed(1)},${py(b).toFixed(1)}`).join(' ');
     out.push(`<polyline class="series" data-name="${escapeXml(s.name)}" points="${pts}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
     if (s.marker !== false)

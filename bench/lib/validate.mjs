@@ -24,7 +24,7 @@ export function validateResults(r, { svgs = {} } = {}) {
       `median ${x.medianNs} ns, p99 ${x.p99Ns} ns`,
     );
   }
-  check('control ratios finite', Object.values(r.control?.ratio ?? {}).every(finitePositive) && Object.keys(r.control?.ratio ?? {}).length === 4);
+  check('control ratios finite', Object.values(r.control?.ratio ?? {}).every(finitePositive) && Object.keys(r.control?.ratio ?? {}).length === 5);
 
   const sizes = r.allocation?.sizes ?? [];
   check('allocation: at least 3 sizes, powers of two from 4 KiB', sizes.length >= 3 && sizes[0].size === 4096 && sizes.every((s, i) => i === 0 || s.size === 2 * sizes[i - 1].size));
@@ -45,6 +45,8 @@ export function validateResults(r, { svgs = {} } = {}) {
     const bad = Object.entries(s.variants).filter(([, v]) => !finitePositive(v.gbps.median) || !finitePositive(v.timeNs.median));
     check(`data path ${s.size} B: ${Object.keys(s.variants).length} paths, all GB/s positive and finite`, bad.length === 0 && Object.keys(s.variants).length === r.dataPath.variants.length, bad.map(([k]) => k).join(', '));
     check(`data path ${s.size} B: memcpy ratio is 1`, Math.abs(s.ratioToMemcpy.memcpy - 1) < 1e-12);
+    const paired = Object.values(s.pairedTimeRatio ?? {});
+    check(`data path ${s.size} B: six paired ratios, positive and finite`, paired.length === 6 && paired.every((x) => finitePositive(x.median) && finitePositive(x.min)));
   }
 
   for (const [name, u] of Object.entries(r.ui ?? {})) {

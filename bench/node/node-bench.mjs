@@ -84,6 +84,7 @@ function benchQuery() {
   const fd = fs.openSync(values.device, fs.constants.O_RDWR);
   let rawRuns;
   let fixedRuns;
+  let leanRuns;
   try {
     const out = Buffer.alloc(STRUCT_SIZE.deviceInfo);
     rawRuns = timeCalls(() => rawQuery(fd, out), calls, runs, warmup);
@@ -91,6 +92,29 @@ function benchQuery() {
     out.fill(0);
     fixedRuns = timeCalls(() => rawQueryFixed(fd, out), calls, runs, warmup);
     if (out.readUInt32LE(0) !== 1) throw new Error(`raw QUERY (fixed prototype): abi_version ${out.readUInt32LE(0)}`);
+    // What the backend's query() could cost: the same ioctl and the same
+    // DeviceInfo object, but a reused buffer and no BigInt or DataView per call.
+    const u64 = (at) => out.readUInt32LE(at + 4) * 2 ** 32 + out.readUInt32LE(at);
+    const leanQuery = () => {
+      rawQuery(fd, out);
+      return {
+        abiVersion: out.readUInt32LE(0),
+        driverVersion: out.readUInt32LE(4),
+        pageSize: u64(8),
+        maxSize: u64(16),
+        totalBytes: u64(24),
+        allocations: out.readUInt32LE(32),
+      };
+    };
+    const backendView = createLinuxBackend({ devicePath: values.device }).open();
+    try {
+      const a = JSON.stringify(leanQuery());
+      const b = JSON.stringify(backendView.query());
+      if (a !== b) throw new Error(`lean QUERY decodes ${a}, the backend ${b}`);
+    } finally {
+      backendView.close();
+    }
+    leanRuns = timeCalls(leanQuery, calls, runs, warmup);
   } finally {
     fs.closeSync(fd);
   }
@@ -101,6 +125,7 @@ function benchQuery() {
     runs: backendRuns,
     rawKoffiRuns: rawRuns,
     fixedKoffiRuns: fixedRuns,
+    leanRuns,
   };
 }
 
@@ -122,12 +147,12 @@ function benchRead() {
     const plain = new Uint32Array(max / 4);
     fillPattern(plain);
 
-    const result = [];
-    for (const size of sizes) {
-      const expected = expectedPatternSum(size);
-      const words = size / 4;
-      const measured = [];
-      for (let r = 0; r < warmup + runs; r++) {
+    // Rounds over all sizes, as the C bench does, so load bursts spread evenly.
+    const measured = sizes.map(() => []);
+    for (let r = 0; r < warmup + runs; r++) {
+      sizes.forEach((size, index) => {
+        const expected = expectedPatternSum(size);
+        const words = size / 4;
         let t0 = now();
         const viewSumValue = sum32(new Uint32Array(koffi.view(device.address, size)));
         const viewSum = Number(now() - t0);
@@ -138,6 +163,7 @@ function benchRead() {
         const decodeSumValue = sum32(decoded);
         const decodeSum = Number(now() - t0);
 
+        // Clear the target so a pread that copied nothing cannot pass the check.
         copyBuffer.fill(0, 0, size);
         t0 = now();
         preadAll(device.fd, copyBuffer, size);
@@ -152,10 +178,10 @@ function benchRead() {
         for (const [name, v] of Object.entries({ viewSumValue, decodeSumValue, preadSumValue, plainSumValue })) {
           if (v !== expected) throw new Error(`read ${size} bytes: ${name} is ${v}, expected ${expected}`);
         }
-        if (r >= warmup) measured.push({ viewSum, decodeSum, decodeOnly, preadSum, preadOnly, plainSum, checksum: expected });
-      }
-      result.push({ size, runs: measured });
+        if (r >= warmup) measured[index].push({ viewSum, decodeSum, decodeOnly, preadSum, preadOnly, plainSum, checksum: expected });
+      });
     }
+    const result = sizes.map((size, index) => ({ size, runs: measured[index] }));
     return { bench: 'read', language: 'node', sizes: result };
   } finally {
     device.close();
