@@ -12,7 +12,7 @@
     -Action Start      sc.exe start SharedMemory
     -Action Stop       sc.exe stop SharedMemory (needs every handle closed)
     -Action Status     sc.exe query SharedMemory, and the driver package pnputil knows
-    -Action Test       shm-client.exe contract, then lifecycle (the ALLOCATE paths Wine cannot run)
+    -Action Test       shm-client.exe contract, lifecycle and shared (the ALLOCATE paths Wine cannot run)
     -Action Uninstall  stops the service, then pnputil /delete-driver oemNN.inf /uninstall
 
 .EXAMPLE
@@ -81,6 +81,7 @@ switch ($Action) {
     if (-not (Test-Path $Client)) { throw "Not found: $Client (build client\shm-client.vcxproj, or npm run test:windows on Linux)" }
     Invoke-Checked $Client @('contract')
     Invoke-Checked $Client @('lifecycle')
+    Invoke-Checked $Client @('shared')
   }
   'Uninstall' {
     & sc.exe stop $service | Out-Null

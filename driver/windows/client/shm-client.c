@@ -13,6 +13,8 @@
  *   shm-client allocate N   tries ALLOCATE of N bytes and reports what happened
  *   shm-client lifecycle    ALLOCATE, values, INSPECT, ReadFile, RELEASE, cap, close
  *                           (needs a kernel with a real memory manager: Windows)
+ *   shm-client shared       a handle shared with a child process: the owner exits
+ *                           first, or the last close is not the owner's (Windows)
  *
  * Each check prints "ok" or "FAIL" and a line; the last line is
  * "<suite>: N passed, N failed, N skipped".
@@ -464,6 +466,116 @@ static int run_lifecycle(void)
 	return finish("windows-lifecycle");
 }
 
+/*
+ * A handle shared with another process (inherited here; DuplicateHandle works
+ * the same way: both processes then refer to one file object). Needs Windows.
+ *
+ * The child, given the inherited handle and an event, allocates through it
+ * (so the mapping is in the child) and then, depending on its mode:
+ *   exit   exits holding it: the parent's handle keeps the file object open,
+ *          so no CLEANUP comes; the driver's process-exit callback unmaps
+ *   wait   closes its own copy of the handle, signals, and waits: the parent's
+ *          close is then the last one, and CLEANUP runs in the parent, which
+ *          must unmap from the child's address space, not its own
+ */
+static HANDLE spawn_child(const char *self, const char *mode, HANDLE device, HANDLE ready,
+			  HANDLE go)
+{
+	char command[512];
+	STARTUPINFOA startup = { .cb = sizeof(startup) };
+	PROCESS_INFORMATION process;
+
+	snprintf(command, sizeof(command), "\"%s\" child %s %llu %llu %llu", self, mode,
+		 (unsigned long long)(ULONG_PTR)device, (unsigned long long)(ULONG_PTR)ready,
+		 (unsigned long long)(ULONG_PTR)go);
+	if (!CreateProcessA(NULL, command, NULL, NULL, TRUE, 0, NULL, NULL, &startup, &process))
+		return NULL;
+	CloseHandle(process.hThread);
+	return process.hProcess;
+}
+
+static int run_child(const char *mode, HANDLE device, HANDLE ready, HANDLE go)
+{
+	struct shm_allocate alloc;
+	MEMORY_BASIC_INFORMATION region;
+	DWORD error = allocate(device, 4096, &alloc);
+
+	if (error != 0) {
+		printf("child: ALLOCATE failed with %lu\n", error);
+		return 1;
+	}
+	if (strcmp(mode, "exit") == 0) {
+		SetEvent(ready);
+		return 0;       /* exit with the mapping in place */
+	}
+	CloseHandle(device);     /* the parent's copy is now the last handle */
+	SetEvent(ready);
+	WaitForSingleObject(go, 60000);
+	/* The parent's close ran CLEANUP: the mapping must be gone from this process. */
+	VirtualQuery((void *)(ULONG_PTR)alloc.user_address, &region, sizeof(region));
+	return region.State == MEM_FREE ? 0 : 3;
+}
+
+static int run_shared(const char *self)
+{
+	SECURITY_ATTRIBUTES inherit = { .nLength = sizeof(inherit), .bInheritHandle = TRUE };
+	struct shm_device_info before, info;
+	struct shm_inspect request;
+	HANDLE device, ready, go, child, probe;
+	DWORD code = 99, error;
+
+	probe = open_device(GENERIC_READ);
+	check(probe != INVALID_HANDLE_VALUE && query(probe, &before) == 0, "QUERY before");
+
+	/* 1. The owner exits while another process holds the handle. */
+	device = CreateFileW(SHM_WIN_USER_PATH, GENERIC_READ | GENERIC_WRITE,
+			     FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING, 0, NULL);
+	ready = CreateEventW(&inherit, TRUE, FALSE, NULL);
+	go = CreateEventW(&inherit, TRUE, FALSE, NULL);
+	child = spawn_child(self, "exit", device, ready, go);
+	check(child != NULL, "child started with the inherited handle");
+	if (child == NULL)
+		return finish("windows-shared-handle");
+	WaitForSingleObject(child, 60000);
+	GetExitCodeProcess(child, &code);
+	CloseHandle(child);
+	check(code == 0, "child allocated through the shared handle and exited (exit code %lu)", code);
+	check(query(probe, &info) == 0 && info.allocations == before.allocations + 1,
+	      "the pages outlive the owner while a handle remains (%u allocations)", info.allocations);
+	memset(&request, 0, sizeof(request));
+	request.count = SHM_SEED_COUNT;
+	error = ioctl(device, SHM_IOCTL_INSPECT, &request, sizeof(request), &request, sizeof(request), NULL);
+	check(error == 0 && request.values[0] == 10 && request.values[9] == 1,
+	      "INSPECT through the remaining handle still reads 10 ... 1");
+	error = ioctl(device, SHM_IOCTL_RELEASE, NULL, 0, NULL, 0, NULL);
+	check(error == 0, "RELEASE from the non-owner after the owner exited (error %lu)", error);
+	check(query(probe, &info) == 0 && info.total_bytes == before.total_bytes &&
+	      info.allocations == before.allocations, "totals back to before");
+	CloseHandle(device);
+
+	/* 2. The last close happens in a process that is not the owner. */
+	device = CreateFileW(SHM_WIN_USER_PATH, GENERIC_READ | GENERIC_WRITE,
+			     FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING, 0, NULL);
+	ResetEvent(ready);
+	child = spawn_child(self, "wait", device, ready, go);
+	check(child != NULL && WaitForSingleObject(ready, 60000) == WAIT_OBJECT_0,
+	      "child allocated and closed its own copy of the handle");
+	CloseHandle(device);     /* last handle: CLEANUP here, mapping in the child */
+	check(query(probe, &info) == 0 && info.total_bytes == before.total_bytes,
+	      "closing the last handle in the non-owner freed the pages");
+	SetEvent(go);
+	if (child != NULL) {
+		WaitForSingleObject(child, 60000);
+		GetExitCodeProcess(child, &code);
+		CloseHandle(child);
+		check(code == 0, "the child's mapping was removed from the child (exit code %lu)", code);
+	}
+	CloseHandle(ready);
+	CloseHandle(go);
+	CloseHandle(probe);
+	return finish("windows-shared-handle");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "abi") == 0)
@@ -478,6 +590,12 @@ int main(int argc, char **argv)
 		return run_allocate(strtoull(argv[2], NULL, 0));
 	if (argc >= 2 && strcmp(argv[1], "lifecycle") == 0)
 		return run_lifecycle();
-	fprintf(stderr, "usage: shm-client abi | absent | contract | query | allocate BYTES | lifecycle\n");
+	if (argc >= 2 && strcmp(argv[1], "shared") == 0)
+		return run_shared(argv[0]);
+	if (argc >= 6 && strcmp(argv[1], "child") == 0)
+		return run_child(argv[2], (HANDLE)(ULONG_PTR)strtoull(argv[3], NULL, 10),
+				 (HANDLE)(ULONG_PTR)strtoull(argv[4], NULL, 10),
+				 (HANDLE)(ULONG_PTR)strtoull(argv[5], NULL, 10));
+	fprintf(stderr, "usage: shm-client abi | absent | contract | query | allocate BYTES | lifecycle | shared\n");
 	return 2;
 }
