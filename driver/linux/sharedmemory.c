@@ -62,7 +62,7 @@ struct shm_buffer {
 
 /* Per open file: at most one allocation, guarded by @lock. */
 struct shm_file {
-	struct mutex lock;
+	struct mutex lock;	/* guards buf against concurrent ioctls/mmap */
 	struct shm_buffer *buf;
 };
 

@@ -23,8 +23,9 @@ export const MODULE_PATH = join(PROJECT_ROOT, 'dist/driver/linux/sharedmemory.ko
 /** uid/gid of the unprivileged guest user; it is not in group sharedmemory. */
 export const GUEST_USER_ID = 1000;
 
-// What a kernel says when something went wrong in it.
-const KERNEL_PROBLEM = /\b(WARNING|BUG|Oops|KASAN)\b|general protection/;
+// What a kernel says when something went wrong in it (BUG also covers
+// "BUG: soft lockup" and "kernel BUG at"; panics and hung tasks count too).
+const KERNEL_PROBLEM = /\b(WARNING|BUG|Oops|KASAN)\b|general protection|Kernel panic|INFO: task .* blocked/;
 const EXIT_MARKER = '__SHM_VM_EXIT__';
 
 // Loaded in this order from /lib/modules/<ver>: 9p over virtio, then virtio-net.
