@@ -2,7 +2,8 @@
 // The linux-vm test stage: builds the module, the C client, the fuzzer and
 // the Node backend check, boots the Debian kernel under QEMU (e2e/vm/),
 // runs driver/linux/tests/guest-tests.sh as root in the guest, and fails on
-// any WARNING/BUG/Oops/KASAN/general protection line in the guest's kernel log.
+// any WARNING/BUG/Oops/KASAN/general protection line in the guest's kernel log;
+// then e2e/vm/self-test.mjs proves those verdicts can fail.
 //
 //   node driver/linux/tests/run-vm-tests.mjs [--fuzz-seconds S] [--fuzz-iterations N]
 //        [--timeout S] [--kernel-log FILE]
@@ -131,6 +132,19 @@ record(
     ? `the guest kernel log (${r.kernelLog.split('\n').length} lines) has no WARNING/BUG/Oops/KASAN/general protection`
     : `the guest kernel log has problems:\n    ${r.kernelProblems.join('\n    ')}`,
 );
+
+// 4. The harness's own verdicts must be able to fail (planted WARNING, exit code, timeout).
+try {
+  const selfTest = execFileSync('node', [join(PROJECT_ROOT, 'e2e/vm/self-test.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  process.stdout.write(selfTest.replace(/^/gm, '  '));
+  const m = selfTest.match(/^vm-harness: (\d+) passed, (\d+) failed$/m);
+  counts.passed += Number(m[1]);
+  counts.failed += Number(m[2]);
+} catch (error) {
+  process.stdout.write(String(error.stdout ?? '').replace(/^/gm, '  '));
+  record(false, `the VM harness self-test: ${error.message.split('\n')[0]}`);
+}
+
 summary(
   `; scenarios: client ${parts.client ?? 0}, node backend ${parts['node-backend'] ?? 0}, module ${parts.module ?? 0}; ` +
     `fuzz iterations: ${fuzz ? `${fuzz[1]} in ${fuzz[2]} s` : 'none'}`,
