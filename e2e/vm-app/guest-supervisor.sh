@@ -44,6 +44,17 @@ kernel_problems() {
 	dmesg | grep -cE 'WARNING|BUG|Oops|KASAN|general protection' || true
 }
 
+# The server's mappings of the device, from the kernel's own account
+# (/proc/PID/maps): ["<start>-<end> <perms>", ...].
+server_mappings() {
+	if [ "$server_state" != running ]; then
+		printf '[]'
+		return
+	fi
+	grep ' /dev/sharedmemory$' "/proc/$server/maps" 2>/dev/null |
+		awk 'BEGIN { printf "[" } { printf "%s\"%s %s\"", (NR > 1 ? "," : ""), $1, $2 } END { printf "]" }'
+}
+
 reap_server() {
 	wait "$server"
 	server_state="exited:$?"
@@ -53,8 +64,8 @@ reap_server() {
 reply() {
 	id=$1
 	verb=$2
-	json=$(printf '{"id":"%s","verb":"%s","server":"%s","device":%s,"kernelProblems":%s}' \
-		"$id" "$verb" "$server_state" "$(device_json)" "$(kernel_problems)")
+	json=$(printf '{"id":"%s","verb":"%s","server":"%s","serverMappings":%s,"device":%s,"kernelProblems":%s}' \
+		"$id" "$verb" "$server_state" "$(server_mappings)" "$(device_json)" "$(kernel_problems)")
 	printf '%s\n' "$json" >"$ctl/replies/$id.tmp"
 	mv "$ctl/replies/$id.tmp" "$ctl/replies/$id.json"
 	echo "vm-app: reply $json"

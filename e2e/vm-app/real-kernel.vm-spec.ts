@@ -27,17 +27,30 @@ function totalsOf(reply: GuestReply): DeviceTotals {
   return reply.device;
 }
 
-/** QUERY from a fresh guest process: what the kernel holds right now. */
-async function driverTotals(vmApp: VmAppSession): Promise<DeviceTotals> {
+/** What the guest's kernel says now: QUERY from a fresh process, and the server's mappings. */
+async function guestView(vmApp: VmAppSession): Promise<{ totals: DeviceTotals; serverMappings: string[] }> {
   const reply = await vmApp.request('query');
   expect(reply.server, 'the server in the guest is still running').toBe('running');
   expect(reply.kernelProblems, "problem lines in the guest's kernel log").toBe(0);
-  return totalsOf(reply);
+  return { totals: totalsOf(reply), serverMappings: reply.serverMappings };
+}
+
+/** A line of the server's /proc/PID/maps for the device: shared, read-write. */
+function deviceMapping(address: bigint, size: number): string {
+  return `${address.toString(16)}-${(address + BigInt(size)).toString(16)} rw-s`;
+}
+
+/** The kernel holds exactly this one allocation, mapped in the server at the address the window shows. */
+async function expectHeld(vmApp: VmAppSession, address: bigint, size: number): Promise<void> {
+  const { totals, serverMappings } = await guestView(vmApp);
+  expect({ totalBytes: totals.totalBytes, allocations: totals.allocations }).toEqual({ totalBytes: size, allocations: 1 });
+  expect(serverMappings, "the server's mappings of /dev/sharedmemory").toEqual([deviceMapping(address, size)]);
 }
 
 async function expectNothingAllocated(vmApp: VmAppSession): Promise<void> {
-  const totals = await driverTotals(vmApp);
+  const { totals, serverMappings } = await guestView(vmApp);
   expect({ totalBytes: totals.totalBytes, allocations: totals.allocations }).toEqual({ totalBytes: 0, allocations: 0 });
+  expect(serverMappings, "the server's mappings of /dev/sharedmemory").toEqual([]);
 }
 
 async function openWindow(page: Page, vmApp: VmAppSession): Promise<ReturnType<typeof windowParts>> {
@@ -65,7 +78,8 @@ test('the window is served from the guest and talks to the Linux kernel driver',
   await expect(w.status).toContainText('ABI 1, version 1.0, page 4096 bytes, max 64 MiB');
   await expect(w.status).toContainText('0 bytes in 0 allocations');
 
-  const totals = await driverTotals(vmApp);
+  const { totals, serverMappings } = await guestView(vmApp);
+  expect(serverMappings).toEqual([]);
   expect(totals).toEqual({
     abiVersion: 1,
     driverVersion: 0x1_0000,
@@ -84,8 +98,8 @@ test('Allocate, Fill view, write, Verify in driver and Release run on pages the 
       const address = await shownUserAddress(page);
       expect(address % 4096n, 'the mapping is page aligned').toBe(0n);
       expect(address > 0n && address < USER_SPACE_END, `0x${address.toString(16)} is a user-space address`).toBe(true);
-      const totals = await driverTotals(vmApp);
-      expect({ totalBytes: totals.totalBytes, allocations: totals.allocations }).toEqual({ totalBytes: 4096, allocations: 1 });
+      // ...and it is the server's own mapping of the device, as the guest's kernel lists it.
+      await expectHeld(vmApp, address, 4096);
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
     },
   });
@@ -99,8 +113,7 @@ test('a 16 MiB allocation is seeded at the start and zero to its last value', as
   await w.allocate.click();
   await expectState(w.status, 'Allocated');
   await expect(w.status).toContainText(`Mapped size${16 * MiB} bytes (0x1000000)`);
-  const totals = await driverTotals(vmApp);
-  expect({ totalBytes: totals.totalBytes, allocations: totals.allocations }).toEqual({ totalBytes: 16 * MiB, allocations: 1 });
+  await expectHeld(vmApp, await shownUserAddress(page), 16 * MiB);
 
   await w.fill.click();
   await expect(w.view).toHaveValue(SEED_VIEW);
@@ -185,9 +198,8 @@ test("the driver's own refusal shows in the window: a stale window's Allocate ge
   await s.allocate.click();
   await expect(s.alert).toContainText('EBUSY 16');
   await stale.screenshot({ path: BUSY_SCREENSHOT, fullPage: true });
-  // Nothing changed: one allocation of one page, at the same address.
-  const totals = await driverTotals(vmApp);
-  expect({ totalBytes: totals.totalBytes, allocations: totals.allocations }).toEqual({ totalBytes: 4096, allocations: 1 });
+  // Nothing changed: one allocation of one page, mapped once, at the same address.
+  await expectHeld(vmApp, address, 4096);
   await page.getByRole('button', { name: 'Refresh status', exact: true }).click();
   await expectState(w.status, 'Allocated');
   expect(await shownUserAddress(page)).toBe(address);
@@ -208,8 +220,7 @@ test('the server killed with SIGKILL while holding an allocation leaks nothing',
   await w.fill.click();
   await expect(w.view).toHaveValue(SEED_VIEW);
   // The probe sees the server's allocation, so a leak could not pass unseen.
-  const held = await driverTotals(vmApp);
-  expect({ totalBytes: held.totalBytes, allocations: held.allocations }).toEqual({ totalBytes: MiB, allocations: 1 });
+  await expectHeld(vmApp, await shownUserAddress(page), MiB);
 
   const reply = await vmApp.request('kill-server');
   expect(reply.server, 'the server died of SIGKILL').toBe('exited:137');

@@ -61,6 +61,8 @@ export interface GuestReply {
   verb: GuestVerb;
   /** "running", or "exited:<status>" (137 after SIGKILL). */
   server: string;
+  /** The server's mappings of /dev/sharedmemory from /proc/PID/maps: "<start>-<end> <perms>". */
+  serverMappings: string[];
   device: DeviceTotals | { error: string; errno?: number; output?: string };
   /** WARNING/BUG/Oops/KASAN/general protection lines in the guest's dmesg so far. */
   kernelProblems: number;
