@@ -4,7 +4,7 @@
 // request/reply files in the output directory the guest shares.
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -37,7 +37,6 @@ const startVm = untypedStartVm as unknown as (options: VmOptions) => Promise<VmH
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
 export const OUTPUT_DIR = path.join(PROJECT_ROOT, 'e2e/output/vm-app');
-const CONTROL_DIR = path.join(OUTPUT_DIR, 'control');
 const GUEST_LOG = path.join(OUTPUT_DIR, 'guest-console.log');
 const PROBE_SOURCE = 'e2e/vm-app/query-device.c';
 const PROBE_BINARY = 'dist/e2e/vm-app/query-device';
@@ -132,6 +131,8 @@ export class VmAppSession {
 
   private constructor(
     private readonly vm: VmHandle,
+    /** Where the host drops requests and the guest answers (shared over 9p). */
+    private readonly controlDir: string,
     /** The window's URL on this machine, token included. */
     readonly url: string,
     readonly hostPort: number,
@@ -143,14 +144,19 @@ export class VmAppSession {
     requireBuilt('dist/driver/linux/sharedmemory.ko', 'npm run build:driver:linux');
     buildProbe();
 
-    // A fresh control directory: stale requests must not reach a new guest.
-    rmSync(CONTROL_DIR, { recursive: true, force: true });
-    mkdirSync(path.join(CONTROL_DIR, 'requests'), { recursive: true });
-    mkdirSync(path.join(CONTROL_DIR, 'replies'), { recursive: true });
+    // A control directory of this session's own: stale requests must not
+    // reach a new guest, nor new ones a guest a killed run left behind.
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    for (const old of readdirSync(OUTPUT_DIR).filter((name) => name.startsWith('control-'))) {
+      rmSync(path.join(OUTPUT_DIR, old), { recursive: true, force: true });
+    }
+    const controlDir = path.join(OUTPUT_DIR, `control-${process.pid}-${Date.now()}`);
+    mkdirSync(path.join(controlDir, 'requests'), { recursive: true });
+    mkdirSync(path.join(controlDir, 'replies'), { recursive: true });
     writeFileSync(GUEST_LOG, '');
 
     const guestCommand =
-      `sh e2e/vm-app/guest-supervisor.sh ${shellQuote(CONTROL_DIR)} ` +
+      `sh e2e/vm-app/guest-supervisor.sh ${shellQuote(controlDir)} ` +
       `${options.guestIdleSeconds ?? 300}`;
     // The port is free when probed but another process may take it before
     // QEMU binds it; then QEMU exits at once and a new port is tried.
@@ -171,7 +177,7 @@ export class VmAppSession {
         );
         const match = /SharedMemory web UI: (http:\/\/\S+)/.exec(line);
         if (!match?.[1]) throw new Error(`the server in the guest did not start: ${line} (see ${GUEST_LOG})`);
-        return new VmAppSession(vm, forwardedUrl(match[1], hostPort), hostPort);
+        return new VmAppSession(vm, controlDir, forwardedUrl(match[1], hostPort), hostPort);
       } catch (error) {
         await vm.stop();
         const { qemuStderr } = await vm.result;
@@ -186,12 +192,12 @@ export class VmAppSession {
   async request(verb: GuestVerb, timeoutMs = 90_000): Promise<GuestReply> {
     if (this.stopped) throw new Error(`the guest is stopped; cannot send "${verb}"`);
     const id = String(this.nextRequestId++).padStart(4, '0');
-    const requestFile = path.join(CONTROL_DIR, 'requests', `${id}-${verb}`);
+    const requestFile = path.join(this.controlDir, 'requests', `${id}-${verb}`);
     // Written beside, then renamed: the guest never sees a half-written request.
-    const staging = path.join(CONTROL_DIR, `${id}-${verb}.new`);
+    const staging = path.join(this.controlDir, `${id}-${verb}.new`);
     writeFileSync(staging, '');
     renameSync(staging, requestFile);
-    const replyFile = path.join(CONTROL_DIR, 'replies', `${id}.json`);
+    const replyFile = path.join(this.controlDir, 'replies', `${id}.json`);
     const deadline = Date.now() + timeoutMs;
     let exited = false;
     void this.vm.result.then(() => { exited = true; });
