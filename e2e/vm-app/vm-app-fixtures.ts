@@ -33,7 +33,7 @@ export const test = base.extend<object, { vmApp: VmAppSession }>({
         }
       }
     },
-    { scope: 'worker', timeout: 300_000 },
+    { scope: 'worker', timeout: 420_000 },
   ],
 });
 

@@ -173,7 +173,7 @@ export class VmAppSession {
       try {
         const line = await vm.waitForOutput(
           /SharedMemory web UI: http:\/\/\S+|vm-app: server exited/,
-          options.bootTimeoutMs ?? 180_000,
+          options.bootTimeoutMs ?? 300_000,
         );
         const match = /SharedMemory web UI: (http:\/\/\S+)/.exec(line);
         if (!match?.[1]) throw new Error(`the server in the guest did not start: ${line} (see ${GUEST_LOG})`);
