@@ -24,6 +24,7 @@ export function markdownTable(r) {
   row('C, ioctl()', c.c, '1');
   row("Node, the app's Linux backend (koffi)", c.nodeBackend, `${f(c.ratio.medianBackendToC)} / ${f(c.ratio.p99BackendToC)}`);
   row('Node, same ioctl and DeviceInfo, reused buffer, no BigInt', c.nodeLean, `${f(c.ratio.medianLeanToC)} / —`);
+  row('Node, as above with the fixed-prototype binding', c.nodeLeanFixed, `${f(c.ratio.medianLeanFixedToC)} / —`);
   row('Node, bare koffi ioctl, variadic binding (as the backend)', c.nodeKoffiRaw, `${f(c.ratio.medianKoffiRawToC)} / —`);
   row('Node, bare koffi ioctl, fixed-prototype binding', c.nodeKoffiFixed, `${f(c.ratio.medianKoffiFixedToC)} / —`);
   lines.push('');
@@ -137,7 +138,7 @@ export function findings(r) {
   out.push(
     `QUERY: C ${f(c.c.medianNs / 1e3)} µs per call; a bare koffi call ${f(c.ratio.medianKoffiRawToC, 2)}x that ` +
       `(${f(c.ratio.medianKoffiFixedToC, 2)}x with a fixed prototype); the app's backend ${f(c.ratio.medianBackendToC, 2)}x, ` +
-      `and the same call decoded into a reused buffer without BigInt ${f(c.ratio.medianLeanToC, 2)}x.`,
+      `the same call decoded into a reused buffer without BigInt ${f(c.ratio.medianLeanToC, 2)}x, and with the fixed prototype as well ${f(c.ratio.medianLeanFixedToC, 2)}x.`,
   );
   const fit = r.allocation.fit;
   out.push(

@@ -24,10 +24,12 @@ function control(raw) {
   const nodeKoffiRaw = latency(raw.node.rawKoffiRuns, raw.node.timerOverheadNs);
   const nodeKoffiFixed = latency(raw.node.fixedKoffiRuns, raw.node.timerOverheadNs);
   const nodeLean = latency(raw.node.leanRuns, raw.node.timerOverheadNs);
+  const nodeLeanFixed = latency(raw.node.leanFixedRuns, raw.node.timerOverheadNs);
   return {
     c,
     nodeBackend,
     nodeLean,
+    nodeLeanFixed,
     nodeKoffiRaw,
     nodeKoffiFixed,
     ratio: {
@@ -36,6 +38,7 @@ function control(raw) {
       medianKoffiRawToC: nodeKoffiRaw.medianNs / c.medianNs,
       medianKoffiFixedToC: nodeKoffiFixed.medianNs / c.medianNs,
       medianLeanToC: nodeLean.medianNs / c.medianNs,
+      medianLeanFixedToC: nodeLeanFixed.medianNs / c.medianNs,
     },
   };
 }

@@ -24,7 +24,7 @@ export function validateResults(r, { svgs = {} } = {}) {
       `median ${x.medianNs} ns, p99 ${x.p99Ns} ns`,
     );
   }
-  check('control ratios finite', Object.values(r.control?.ratio ?? {}).every(finitePositive) && Object.keys(r.control?.ratio ?? {}).length === 5);
+  check('control ratios finite', Object.values(r.control?.ratio ?? {}).every(finitePositive) && Object.keys(r.control?.ratio ?? {}).length === 6);
 
   const sizes = r.allocation?.sizes ?? [];
   check('allocation: at least 3 sizes, powers of two from 4 KiB', sizes.length >= 3 && sizes[0].size === 4096 && sizes.every((s, i) => i === 0 || s.size === 2 * sizes[i - 1].size));

@@ -85,6 +85,7 @@ function benchQuery() {
   let rawRuns;
   let fixedRuns;
   let leanRuns;
+  let leanFixedRuns;
   try {
     const out = Buffer.alloc(STRUCT_SIZE.deviceInfo);
     rawRuns = timeCalls(() => rawQuery(fd, out), calls, runs, warmup);
@@ -95,26 +96,34 @@ function benchQuery() {
     // What the backend's query() could cost: the same ioctl and the same
     // DeviceInfo object, but a reused buffer and no BigInt or DataView per call.
     const u64 = (at) => out.readUInt32LE(at + 4) * 2 ** 32 + out.readUInt32LE(at);
+    const decode = () => ({
+      abiVersion: out.readUInt32LE(0),
+      driverVersion: out.readUInt32LE(4),
+      pageSize: u64(8),
+      maxSize: u64(16),
+      totalBytes: u64(24),
+      allocations: out.readUInt32LE(32),
+    });
     const leanQuery = () => {
       rawQuery(fd, out);
-      return {
-        abiVersion: out.readUInt32LE(0),
-        driverVersion: out.readUInt32LE(4),
-        pageSize: u64(8),
-        maxSize: u64(16),
-        totalBytes: u64(24),
-        allocations: out.readUInt32LE(32),
-      };
+      return decode();
+    };
+    // Both remedies at once: reused buffer and the fixed-prototype binding.
+    const leanFixedQuery = () => {
+      rawQueryFixed(fd, out);
+      return decode();
     };
     const backendView = createLinuxBackend({ devicePath: values.device }).open();
     try {
       const a = JSON.stringify(leanQuery());
       const b = JSON.stringify(backendView.query());
-      if (a !== b) throw new Error(`lean QUERY decodes ${a}, the backend ${b}`);
+      const c = JSON.stringify(leanFixedQuery());
+      if (a !== b || c !== b) throw new Error(`lean QUERY decodes ${a} and ${c}, the backend ${b}`);
     } finally {
       backendView.close();
     }
     leanRuns = timeCalls(leanQuery, calls, runs, warmup);
+    leanFixedRuns = timeCalls(leanFixedQuery, calls, runs, warmup);
   } finally {
     fs.closeSync(fd);
   }
@@ -126,6 +135,7 @@ function benchQuery() {
     rawKoffiRuns: rawRuns,
     fixedKoffiRuns: fixedRuns,
     leanRuns,
+    leanFixedRuns,
   };
 }
 
