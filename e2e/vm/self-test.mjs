@@ -3,7 +3,7 @@
 // back, a WARNING line in the guest's kernel log is reported, output can be
 // awaited, and a guest that never ends is killed at its time limit with
 // nothing left behind. Prints "vm-harness: N passed, N failed".
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startVm } from './vm.mjs';
@@ -15,8 +15,6 @@ const check = (ok, what) => {
   else failed++;
   console.log(`${ok ? 'ok  ' : 'FAIL'} vm-harness: ${what}`);
 };
-const leftovers = () => readdirSync(tmpdir()).filter((d) => d.startsWith('sharedmemory-vm-'));
-const before = new Set(leftovers());
 
 const output = mkdtempSync(join(tmpdir(), 'vm-self-test-out-'));
 try {
@@ -41,7 +39,7 @@ try {
   const s = await stuck.result;
   check(s.timedOut && s.exitCode !== 0, `a guest past its time limit is killed (timedOut ${s.timedOut}, exit ${s.exitCode})`);
   await stuck.stop();
-  const left = leftovers().filter((d) => !before.has(d));
+  const left = [vm.workDir, stuck.workDir].filter((d) => existsSync(d));
   check(left.length === 0, `no temporary VM files are left behind (${left.join(', ') || 'none'})`);
 } catch (error) {
   check(false, `no unexpected exception: ${error.message}`);

@@ -76,6 +76,7 @@ function initScript({ outputDir, forwardPorts }) {
   const net = forwardPorts.length > 0;
   const modules = [...FS_MODULES, ...(net ? NET_MODULES : [])];
   const R = '/host';
+  const hidden = PROJECT_ROOT === '/tmp' || PROJECT_ROOT.startsWith('/tmp/');
   return `#!/bin/busybox sh
 /bin/busybox mkdir -p /bin /sbin /proc /sys /dev
 /bin/busybox --install -s /bin
@@ -99,7 +100,10 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro host ${R} || { say 
 mount -t devtmpfs devtmpfs ${R}/dev
 mount -t proc proc ${R}/proc
 mount -t sysfs sysfs ${R}/sys
+${hidden ? `# The project lives under /tmp, which the guest's tmpfs would hide: keep it.
+mkdir -p /keep && mount -o bind ${shellQuote(R + PROJECT_ROOT)} /keep` : ''}
 mount -t tmpfs -o mode=1777 tmpfs ${R}/tmp
+${hidden ? `mkdir -p ${shellQuote(R + PROJECT_ROOT)} && mount -o bind /keep ${shellQuote(R + PROJECT_ROOT)}` : ''}
 mount -t tmpfs -o mode=755 tmpfs ${R}/run
 mkdir -p ${R}/dev/shm ${R}/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs ${R}/dev/shm
@@ -289,6 +293,8 @@ export async function startVm({
 
   return {
     result,
+    /** The temporary directory (initramfs, console log); gone once result settles. */
+    workDir,
     waitForOutput(regex, timeoutMs = 60_000) {
       const seen = lines.find((l) => regex.test(l));
       if (seen !== undefined) return Promise.resolve(seen);
