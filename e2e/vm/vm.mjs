@@ -12,7 +12,7 @@
 // into a file; ttyS1 carries the command's stdout and stderr to onOutput.
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +56,13 @@ function versionOf(headersDir) {
  * linux-headers-*-amd64 that has a matching /boot/vmlinuz.
  */
 export function kernelVersion() {
-  if (process.env.KDIR) return versionOf(process.env.KDIR);
+  if (process.env.KDIR) {
+    // /lib/modules/<ver>/build is a link to /usr/src/linux-headers-<ver>.
+    const version = versionOf(realpathSync(process.env.KDIR));
+    if (!existsSync(`/boot/vmlinuz-${version}`))
+      throw new Error(`KDIR=${process.env.KDIR} is kernel ${version}, but /boot/vmlinuz-${version} is missing`);
+    return version;
+  }
   const versions = readdirSync('/usr/src')
     .filter((d) => /^linux-headers-.*-amd64$/.test(d))
     .map(versionOf)
