@@ -106,7 +106,7 @@ test('Allocate, Fill view, write, Verify in driver and Release run on pages the 
   await expectNothingAllocated(vmApp);
 });
 
-test('a 16 MiB allocation is seeded at the start and zero to its last value', async ({ page, vmApp }) => {
+test('a 16 MiB allocation: seeded, zero to its last value, writes on its last and across its first page seen by the kernel', async ({ page, vmApp }) => {
   const w = await openWindow(page, vmApp);
   await expectState(w.status, 'Not allocated');
   await w.size.fill('16M');
@@ -137,6 +137,33 @@ test('a 16 MiB allocation is seeded at the start and zero to its last value', as
   await expect(count).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByText(/The count must be at most 10\b/)).toBeVisible();
   await expect(w.view).toHaveValue(Array(10).fill('0').join('\n'));
+  await count.fill('10');
+
+  // The very last u16, written through the app's mapping, is what the kernel reads there.
+  const writeAt = page.getByRole('textbox', { name: 'Write at offset (bytes)', exact: true });
+  await writeAt.fill(`0x${(16 * MiB - 2).toString(16)}`);
+  await w.values.fill('0xffff');
+  await w.write.click();
+  await expect(w.status).toContainText(`Wrote 1 value at 0x${(16 * MiB - 2).toString(16)}`);
+  await expect(w.view).toHaveValue([...Array(9).fill('0'), '65535'].join('\n'));
+  await w.verify.click();
+  await expect(page.getByTestId('verify-summary')).toHaveText(
+    'Match: the driver reads the same 10 values through its kernel mapping.',
+  );
+
+  // Two values across the first page boundary: user and kernel mappings agree on both pages.
+  await page.getByRole('textbox', { name: 'Offset (bytes)', exact: true }).fill('0xffc');
+  await count.fill('4');
+  await writeAt.fill('0xffe');
+  await w.values.fill('0xbeef 0xcafe');
+  await w.write.click();
+  await expect(w.status).toContainText('Wrote 2 values at 0xffe');
+  await w.fill.click();
+  await expect(w.view).toHaveValue('0\n48879\n51966\n0');
+  await w.verify.click();
+  await expect(page.getByTestId('verify-summary')).toHaveText(
+    'Match: the driver reads the same 4 values through its kernel mapping.',
+  );
 
   await w.release.click();
   await expectState(w.status, 'Not allocated');
