@@ -2,8 +2,9 @@
 // Proves the VM harness's own verdicts can fail: a guest exit code comes
 // back, a WARNING line in the guest's kernel log is reported, output can be
 // awaited, and a guest that never ends is killed at its time limit with
-// nothing left behind. Prints "vm-harness: N passed, N failed".
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// nothing left behind; a forwarded port reaches a server in the guest. Prints "vm-harness: N passed, N failed".
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startVm } from './vm.mjs';
@@ -16,18 +17,39 @@ const check = (ok, what) => {
   console.log(`${ok ? 'ok  ' : 'FAIL'} vm-harness: ${what}`);
 };
 
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 const output = mkdtempSync(join(tmpdir(), 'vm-self-test-out-'));
 try {
+  const hostPort = await freePort();
   const vm = await startVm({
+    // A tiny web server in the guest proves the port forward; the host
+    // tells the guest it has fetched the page through the output directory.
     guestCommand:
-      'echo "self-test: ready"; echo "WARNING: planted by the harness self-test" > /dev/kmsg; ' +
+      'mkdir -p /tmp/www && echo "hello from the guest" > /tmp/www/index.html && ' +
+      '(busybox httpd -f -p 8080 -h /tmp/www &) && sleep 1 && echo "self-test: ready"; ' +
+      `i=0; while [ ! -e ${output}/fetched ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done; ` +
+      'echo "WARNING: planted by the harness self-test" > /dev/kmsg; ' +
       `echo written > ${output}/result.txt; id -u; exit 7`,
     outputDir: output,
+    forwardPorts: [{ host: hostPort, guest: 8080 }],
     timeoutSeconds: 300,
     loadModule: false,
   });
   const line = await vm.waitForOutput(/^self-test: ready$/, 240_000).catch((e) => e.message);
   check(line === 'self-test: ready', `waitForOutput sees the guest's line (${line})`);
+  const page = await fetch(`http://127.0.0.1:${hostPort}/`).then((res) => res.text(), (e) => String(e));
+  check(page.trim() === 'hello from the guest', `a forwarded port reaches the guest's server (${page.trim()})`);
+  writeFileSync(join(output, 'fetched'), '');
   const r = await vm.result;
   check(r.exitCode === 7, `the guest command's exit code comes back (${r.exitCode})`);
   check(r.kernelProblems.length === 1 && /planted/.test(r.kernelProblems[0]), `a planted WARNING is reported (${r.kernelProblems.length} problem lines)`);
