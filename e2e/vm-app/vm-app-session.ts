@@ -215,15 +215,12 @@ export class VmAppSession {
     this.stopped = true;
     const result = await Promise.race([
       this.vm.result,
-      delay(timeoutMs).then(() => { throw new Error(`the guest did not power off within ${timeoutMs} ms`); }),
+      delay(timeoutMs, undefined, { ref: false }).then(() => {
+        throw new Error(`the guest did not power off within ${timeoutMs} ms`);
+      }),
     ]);
     this.finalResult = result;
     return { reply, result };
-  }
-
-  /** The harness's verdict if the guest already ended through finish(). */
-  get result(): VmResult | null {
-    return this.finalResult;
   }
 
   /** Powers the guest off (kills QEMU); safe to call at any time, more than once. */
@@ -232,7 +229,7 @@ export class VmAppSession {
     await this.vm.stop();
     if (this.finalResult) return this.finalResult;
     // After stop() the harness settles the result (killed guests included).
-    const settled = await Promise.race([this.vm.result, delay(30_000).then(() => null)]);
+    const settled = await Promise.race([this.vm.result, delay(30_000, null, { ref: false })]);
     this.finalResult = settled;
     return settled;
   }
