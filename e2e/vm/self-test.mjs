@@ -2,7 +2,8 @@
 // Proves the VM harness's own verdicts can fail: a guest exit code comes
 // back, a WARNING line in the guest's kernel log is reported, output can be
 // awaited, and a guest that never ends is killed at its time limit with
-// nothing left behind; a forwarded port reaches a server in the guest. Prints "vm-harness: N passed, N failed".
+// nothing left behind; a forwarded port reaches a server in the guest.
+// Prints "vm-harness: N passed, N failed".
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
