@@ -54,6 +54,11 @@ export const stages = [
     command: 'node packaging/test/run-tests.mjs --label packaging-dkms packaging/test/dkms-package.test.mjs',
   },
   {
+    name: 'packaging-wine',
+    description: 'installer.nsh run under Wine (64-bit test build): install, update, uninstall, a driver that will not start',
+    command: 'node packaging/test/run-tests.mjs --label packaging-wine packaging/test/nsis-wine.test.mjs',
+  },
+  {
     name: 'e2e-vm',
     description: 'Playwright in /usr/bin/chromium against browser mode on the real Linux driver in a QEMU guest: flow, 16 MiB, errors, SIGKILL leak check, kernel log',
     command: 'npm run --silent test:e2e:vm',
