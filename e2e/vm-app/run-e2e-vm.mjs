@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The `e2e-vm` test stage: builds what the guest runs (the app's bundles and
-// the kernel module), type-checks the test, runs the Playwright project `vm` (the window in Chromium
-// on this machine, the server and the driver in a QEMU guest), and prints one
-// closing line "e2e-vm: N passed, N failed, N skipped" from Playwright's JSON
-// report. Exits non-zero on any failure, including errors outside a test
+// the kernel module), type-checks the test, runs the Playwright project `vm`
+// (the window in Chromium on this machine, the server and the driver in a
+// QEMU guest), and prints one closing line "e2e-vm: N passed, N failed,
+// N skipped" from Playwright's JSON report. Exits non-zero on any failure, including errors outside a test
 // (for example a kernel problem found when the guest powers off).
 //
 //   node e2e/vm-app/run-e2e-vm.mjs [--no-build] [-- <extra playwright args>]

@@ -24,12 +24,11 @@ export const test = base.extend<object, { vmApp: VmAppSession }>({
         process.off('SIGINT', stopOnSignal);
         process.off('SIGTERM', stopOnSignal);
         const result = await session.stop();
-        if (result) {
-          writeFileSync(path.join(OUTPUT_DIR, 'kernel.log'), result.kernelLog);
-          // A tests-failed run still must not hide a kernel problem.
-          if (result.kernelProblems.length > 0) {
-            throw new Error(`the guest's kernel log has problems:\n${result.kernelProblems.join('\n')}`);
-          }
+        if (!result) throw new Error('the VM harness gave no result after the guest was stopped');
+        writeFileSync(path.join(OUTPUT_DIR, 'kernel.log'), result.kernelLog);
+        // A run whose tests failed still must not hide a kernel problem.
+        if (result.kernelProblems.length > 0) {
+          throw new Error(`the guest's kernel log has problems:\n${result.kernelProblems.join('\n')}`);
         }
       }
     },
