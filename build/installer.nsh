@@ -22,7 +22,8 @@
 !define SHM_SYS "sharedmemory.sys"
 ; Where the installer records the driver store's name for the package (oemN.inf),
 ; which pnputil needs to remove it again.
-!define SHM_REG_KEY "Software\SharedMemory\Driver"
+!define SHM_REG_PARENT_KEY "Software\SharedMemory"
+!define SHM_REG_KEY "${SHM_REG_PARENT_KEY}\Driver"
 !define SHM_REG_PUBLISHED_INF "PublishedInf"
 
 ; Win32 error codes seen as sc.exe / pnputil.exe exit codes.
@@ -96,6 +97,7 @@
     ${EndIf}
   ${EndIf}
   DeleteRegKey /ifempty HKLM "${SHM_REG_KEY}"
+  DeleteRegKey /ifempty HKLM "${SHM_REG_PARENT_KEY}"
 
   ; A service created by hand (or on Windows before 1903) outlives the package.
   !insertmacro _shmRun "sc.exe" "delete ${SHM_SERVICE}"
