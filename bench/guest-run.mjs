@@ -21,8 +21,12 @@ const { values } = parseArgs({
   },
 });
 const profile = PROFILES[values.profile];
-if (!profile) throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(', ')}`);
-if (!values.out) throw new Error('--out FILE is required');
+function usage(message) {
+  console.error(`guest-run: ${message}\nusage: node bench/guest-run.mjs --profile ${Object.keys(PROFILES).join('|')} --out FILE [--device PATH]`);
+  process.exit(2);
+}
+if (!profile) usage(`--profile must be one of ${Object.keys(PROFILES).join(', ')}, got "${values.profile}"`);
+if (!values.out) usage('--out FILE is required');
 
 const root = new URL('..', import.meta.url).pathname;
 const native = join(root, 'dist/bench/shm-bench');

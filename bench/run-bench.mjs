@@ -124,7 +124,7 @@ async function main() {
   const broken = selfChecks.filter((c) => !c.ok);
   if (broken.length) throw new Error(`the bench's own arithmetic is wrong: ${broken.map((c) => `${c.name} (${c.detail})`).join('; ')}`);
   await buildBench();
-  selfChecks.push(...cliTest(join(PROJECT_ROOT, 'dist/bench/shm-bench')));
+  selfChecks.push(...cliTest(join(PROJECT_ROOT, 'dist/bench/shm-bench'), join(PROJECT_ROOT, 'dist/bench/node-bench.mjs')));
   if (!existsSync(MODULE_PATH)) npmRun('build:driver:linux');
   const uiSkip = uiMissing();
 

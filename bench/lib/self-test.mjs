@@ -40,10 +40,24 @@ export function selfTest() {
   return checks;
 }
 
-/** The native bench refuses bad input with a clear message and the documented exit codes. */
-export function cliTest(nativePath) {
+/** The native and Node benches refuse bad input with a clear message and the documented exit codes. */
+export function cliTest(nativePath, nodeBenchPath) {
   const checks = [];
   const run = (args) => spawnSync(nativePath, args, { encoding: 'utf8' });
+  const nodeCases = [
+    { args: ['read', '--sizes', '4097'], code: 1, message: /--sizes must list positive multiples of 4096, got "4097"/ },
+    { args: ['query', '--calls', 'many'], code: 1, message: /--calls must be an integer >= 1, got "many"/ },
+    { args: ['query', '--device', '/nonexistent/sharedmemory'], code: 1, message: /open failed: .*ENOENT/ },
+    { args: ['frobnicate'], code: 2, message: /usage: node-bench query\|read/ },
+  ];
+  for (const c of nodeCases) {
+    const r = spawnSync(process.execPath, [nodeBenchPath, ...c.args], { encoding: 'utf8' });
+    checks.push({
+      name: `node bench: "${c.args.join(' ')}" exits ${c.code} with a clear message`,
+      ok: r.status === c.code && c.message.test(r.stderr) && r.stdout === '',
+      detail: `exit ${r.status}, stderr ${JSON.stringify(r.stderr.trim())}`,
+    });
+  }
   const cases = [
     { args: ['alloc', '3', '1', '4097'], code: 2, message: /SIZE 4097 is not a multiple of 4096/ },
     { args: ['query', '0', '1', '1'], code: 2, message: /CALLS must be an integer >= 1/ },
