@@ -5,6 +5,9 @@
 // the automation protocol's own latency is not counted.
 import { chromium } from '@playwright/test';
 
+// armWatcher and the waitForFunction callbacks run inside the page.
+/* global document, window, requestAnimationFrame */
+
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 // Fill view alternates between byte offsets 0 and 2, so every click changes
