@@ -9,13 +9,16 @@
 // stand-ins (fixtures/windows-tools): sc.exe, because Wine's exits with 0/1
 // where Windows' exits with the Win32 error the installer checks, and
 // pnputil.exe, which Wine lacks. Both log their calls, so the test sees the
-// exact sequence the installer ran.
+// exact sequence the installer ran. The app's own Windows DriverServiceControl
+// is run against the installed service too, its tools started through wine.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { build as esbuild } from 'esbuild';
 import { root } from './paths.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'shm-nsis-wine-'));
@@ -106,6 +109,36 @@ test('install: adds the package, records oemN.inf, creates and starts the servic
   assert.match(wine('reg', 'query', 'HKLM\\Software\\SharedMemory\\Driver', '/v', 'PublishedInf').output, /oem7\.inf/);
 });
 
+/** The app's Windows driver-service control, its sc.exe and whoami.exe run through wine. */
+async function appDriverService() {
+  const bundle = join(work, 'windows-driver-service.mjs');
+  await esbuild({
+    entryPoints: [join(root, 'electron/driver-service/windows-driver-service.ts')],
+    bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'error',
+  });
+  const { createWindowsDriverService } = await import(pathToFileURL(bundle).href);
+  const run = (file, args, timeoutMs) => {
+    const r = spawnSync('wine', [file, ...args], { env, encoding: 'utf8', timeout: timeoutMs });
+    // wine passes on only the low 8 bits of the exit code; the tool's failure
+    // line carries the whole Win32 error, which the control reads first.
+    return Promise.resolve({ exitCode: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', failure: r.error ? r.error.message : null });
+  };
+  return createWindowsDriverService({ run, systemRoot: 'C:\\Windows' });
+}
+
+test('the app\'s driver-service control sees the installed driver running, stopped, and starts it', { skip }, async () => {
+  const service = await appDriverService();
+  assert.deepEqual(await service.status(), { state: 'running', detail: 'Service SharedMemory is running.', canStart: false });
+  assert.equal(wine('sc', 'stop', 'SharedMemory').status, 0);
+  const stopped = await service.status();
+  assert.equal(stopped.state, 'stopped', JSON.stringify(stopped));
+  assert.match(stopped.detail, /installed but stopped/);
+  // Wine's whoami does not list groups, so this process does not count as elevated.
+  assert.equal(stopped.canStart, false);
+  await service.start();
+  assert.equal((await service.status()).state, 'running');
+});
+
 test('update: installing over it stops and removes the old driver first, then installs and starts the new one', { skip }, () => {
   clearLogs();
   const r = wine(installer, '/S', '/D=C:\\SharedMemory');
@@ -130,6 +163,13 @@ test('uninstall: stops the driver, removes the package and the service, forgets 
   assert.match(wine('sc', 'query', 'SharedMemory').output, /FAILED 1060/);
   assert.notEqual(wine('reg', 'query', 'HKLM\\Software\\SharedMemory').status, 0, 'the registry keys are gone');
   assert.ok(!existsSync(join(driveC, 'SharedMemory/resources')), 'the driver files are gone');
+});
+
+test('after the uninstall the app\'s control reports the driver not installed', { skip }, async () => {
+  const service = await appDriverService();
+  const status = await service.status();
+  assert.equal(status.state, 'not-installed', JSON.stringify(status));
+  await assert.rejects(service.start(), /not installed \(error 1060\)/);
 });
 
 test('a driver that will not start does not fail the install; the service stays, stopped, for the app to report', { skip }, () => {
