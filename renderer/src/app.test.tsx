@@ -104,7 +104,7 @@ describe('bad input is stopped in the window', () => {
     ['-1', /cannot be negative/],
     ['abc', /"abc" is not a size/],
     ['1.5', /whole number/],
-    ['99999999999999999999', /at most 64 MiB/],
+    ['99999999999999999999', /too large to request/],
     ['', /Enter a size/],
   ])('size %j gives an inline error and sends nothing', async (text, why) => {
     const api = await renderApp();
@@ -156,6 +156,19 @@ describe('errors show in the window and lose nothing', () => {
     expect(screen.getByRole('alert')).toBe(alert);
     fireEvent.click(within(alert).getByRole('button', { name: 'Dismiss' }));
     expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it("sends a size above the driver's maximum, notes it first, and shows the driver's refusal", async () => {
+    const api = await renderApp();
+    type('Size (bytes)', '65M');
+    expect(screen.getByText("Above the driver's maximum of 64 MiB: the driver will refuse it.")).toBeTruthy();
+    fireEvent.click(button('Allocate memory'));
+    const alert = await screen.findByRole('alert');
+    expect(within(alert).getByText('EINVAL 22')).toBeTruthy();
+    expect(api.calls.filter((c) => c.name === 'allocate')).toEqual([{ name: 'allocate', request: { size: 65 * 1024 * 1024 } }]);
+    expect(within(statusRegion()).getByText('Not allocated')).toBeTruthy();
+    expect(field('Size (bytes)').value).toBe('65M');
+    expect(button('Allocate memory')).toHaveProperty('disabled', false);
   });
 
   it('keeps the view and the controls after a failed request', async () => {
@@ -210,7 +223,7 @@ describe('driver service', () => {
     await renderApp(api);
     expect(screen.getByText(/installed but stopped/)).toBeTruthy();
     fireEvent.click(button('Start driver'));
-    await waitFor(() => expect(screen.getByText('Kernel driver (linux)')).toBeTruthy());
+    await waitFor(() => expect(screen.getByText('Kernel driver (linux) — the device opened')).toBeTruthy());
     expect(screen.queryByRole('button', { name: 'Start driver' })).toBeNull();
     expect(within(statusRegion()).getByText('Switched to the linux driver')).toBeTruthy();
   });

@@ -10,7 +10,7 @@ import { MemoryView } from './components/memory-view.js';
 import { NumberField } from './components/number-field.js';
 import { StatusPanel } from './components/status-panel.js';
 import { VerificationResult } from './components/verification-result.js';
-import { parseCount, parseOffset, parseSize, parseValues, valueRoom, type Parsed } from './input/parse-number.js';
+import { parseCount, parseOffset, parseSize, parseValues, sizeAboveDriverMax, valueRoom, type Parsed } from './input/parse-number.js';
 import {
   canAllocate,
   canFill,
@@ -68,7 +68,7 @@ export function App({ api }: { api: SharedMemoryApi }) {
   const onAllocate = (event: FormEvent) => {
     event.preventDefault();
     if (!canAllocate(state)) return;
-    const size = parseSize(fields.size, maxSize);
+    const size = parseSize(fields.size);
     if (report({ size }) && size.ok) void actions.allocate(size.value);
   };
 
@@ -112,7 +112,10 @@ export function App({ api }: { api: SharedMemoryApi }) {
               value={fields.size}
               onChange={edit('size')}
               error={errors.size ?? null}
-              help="Decimal, hex (0x1000) or with K/M (4K); rounded up to whole pages."
+              help={
+                sizeAboveDriverMax(fields.size, maxSize) ??
+                'Decimal, hex (0x1000) or with K/M (4K); rounded up to whole pages.'
+              }
               disabled={allocation !== null}
             />
             <div className="buttons">

@@ -9,20 +9,31 @@ interface Props {
   onStartDriver: () => void;
 }
 
-export const SIMULATED_HEADLINE = 'Simulated driver — the kernel driver is not installed';
+/**
+ * Splits the backend's reason ("Simulated driver — the kernel driver is not
+ * installed (ENOENT 2). Install it: ...") into a headline (its first clause)
+ * and the details after it, so the banner states the situation once.
+ */
+export function splitReason(reason: string): { headline: string; details: string } {
+  const dash = reason.indexOf(' — ');
+  const from = dash < 0 ? 0 : dash + 3;
+  const ends = [reason.indexOf(' (', from), reason.indexOf('. ', from)].filter((i) => i >= 0);
+  if (ends.length === 0) return { headline: reason, details: '' };
+  const end = Math.min(...ends);
+  return { headline: reason.slice(0, end), details: reason.slice(end).replace(/^\.\s*/, '').trim() };
+}
 
 export function BackendBanner({ status, canStartDriver, onStartDriver }: Props) {
   if (!status) return null;
   const { backend, driverService } = status;
+  const { headline, details } = splitReason(backend.reason);
   return (
     <section
       className={`banner ${backend.simulated ? 'banner--simulated' : 'banner--kernel'}`}
       aria-label="Driver"
     >
-      <p className="banner__headline">
-        {backend.simulated ? SIMULATED_HEADLINE : `Kernel driver (${backend.kind})`}
-      </p>
-      <p className="banner__reason">{backend.reason}</p>
+      <p className="banner__headline">{headline}</p>
+      {details ? <p className="banner__reason">{details}</p> : null}
       {backend.simulated ? (
         <p className="banner__howto">
           The app works the same with it, but no kernel is involved. To use the real driver, install it (on

@@ -33,8 +33,12 @@ export function formatBytes(bytes: number): string {
 
 export const toHex = (n: number): string => `0x${n.toString(16)}`;
 
-/** A size for ALLOCATE: 1..maxSize bytes. */
-export function parseSize(input: string, maxSize: number): Parsed<number> {
+/**
+ * A size for ALLOCATE: a whole number of bytes from 1 up to what a request can
+ * carry. The driver's own maximum is not enforced here: the driver decides,
+ * and the window shows its answer (see sizeAboveDriverMax).
+ */
+export function parseSize(input: string): Parsed<number> {
   const text = input.trim();
   if (text === '') return fail('Enter a size in bytes, e.g. 4096, 0x1000 or 4K.');
   const match = SIZE.exec(text);
@@ -47,10 +51,17 @@ export function parseSize(input: string, maxSize: number): Parsed<number> {
   const suffix = (match[2] ?? '').charAt(0).toLowerCase();
   const bytes = BigInt(digits) * (SUFFIX_BYTES[suffix] ?? 1n);
   if (bytes < 1n) return fail('The size must be at least 1 byte.');
-  if (bytes > BigInt(maxSize)) {
-    return fail(`The size must be at most ${formatBytes(maxSize)} (${maxSize} bytes), the driver's limit.`);
+  if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) {
+    return fail(`The size is too large to request: at most ${Number.MAX_SAFE_INTEGER} bytes.`);
   }
   return { ok: true, value: Number(bytes) };
+}
+
+/** A note for a well-formed size the driver has said it will refuse (its QUERY max_size). */
+export function sizeAboveDriverMax(input: string, maxSize: number): string | null {
+  const size = parseSize(input);
+  if (!size.ok || size.value <= maxSize) return null;
+  return `Above the driver's maximum of ${formatBytes(maxSize)}: the driver will refuse it.`;
 }
 
 /** A byte offset into the allocation: even, inside it. */

@@ -37,6 +37,7 @@ export function createFakeApi(): FakeApi {
     getStatus: (request) => answer('getStatus', request, () => ok(status())),
     allocate: (request) =>
       answer('allocate', request, () => {
+        if (request.size > MAX) return tooLarge();
         if (fake.memory) return busy();
         const mapped = Math.ceil(request.size / PAGE) * PAGE;
         fake.memory = new Uint16Array(mapped / 2);
@@ -96,7 +97,7 @@ export function createFakeApi(): FakeApi {
     return {
       backend: fake.simulated
         ? { kind: 'simulated', reason: 'Simulated driver — the kernel driver is not installed (/dev/sharedmemory does not exist)', simulated: true }
-        : { kind: 'linux', reason: 'Kernel driver at /dev/sharedmemory', simulated: false },
+        : { kind: 'linux', reason: 'Kernel driver (linux) — the device opened', simulated: false },
       device: { abiVersion: 1, driverVersion: 0x10000, pageSize: PAGE, maxSize: MAX, totalBytes: mapped, allocations: fake.memory ? 1 : 0 },
       allocation: fake.memory ? { userAddress: '0x7f0000001000', requestedSize: requested, mappedSize: mapped } : null,
       driverService: fake.driverService,
@@ -117,6 +118,17 @@ const busy = (): ApiResult<never> => ({
     osName: 'EBUSY',
     osCode: 16,
     hint: 'Release memory first.',
+  },
+});
+
+const tooLarge = (): ApiResult<never> => ({
+  ok: false,
+  error: {
+    operation: 'allocate',
+    kind: 'invalid-parameter',
+    message: 'allocate failed: the driver rejected a parameter (EINVAL, 22)',
+    osName: 'EINVAL',
+    osCode: 22,
   },
 });
 
