@@ -55,14 +55,18 @@ function checkU16Range(
     throw invalid(operation, `bytes ${byteOffset}..${byteOffset + 2 * count} pass the end (${limit})`);
 }
 
-function decodeInfo(bytes: Uint8Array): DeviceInfo {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** A u64 field as a number: two u32 reads, no BigInt (QUERY runs often; sizes stay below 2^53). */
+function u64At(view: DataView, offset: number): number {
+  return view.getUint32(offset, true) + view.getUint32(offset + 4, true) * 2 ** 32;
+}
+
+function decodeInfo(view: DataView): DeviceInfo {
   return {
     abiVersion: view.getUint32(0, true),
     driverVersion: view.getUint32(4, true),
-    pageSize: Number(view.getBigUint64(8, true)),
-    maxSize: Number(view.getBigUint64(16, true)),
-    totalBytes: Number(view.getBigUint64(24, true)),
+    pageSize: u64At(view, 8),
+    maxSize: u64At(view, 16),
+    totalBytes: u64At(view, 24),
     allocations: view.getUint32(32, true),
   };
 }
@@ -76,6 +80,9 @@ interface Mapping {
 class LinuxDeviceHandle implements DeviceHandle {
   private fd: number;
   private mapping: Mapping | null = null;
+  // QUERY's struct, reused: the control path is the app's hottest call.
+  private readonly queryBuffer = new Uint8Array(STRUCT_SIZE.deviceInfo);
+  private readonly queryView = new DataView(this.queryBuffer.buffer);
 
   constructor(
     private readonly libc: Libc,
@@ -110,9 +117,8 @@ class LinuxDeviceHandle implements DeviceHandle {
   }
 
   query(): DeviceInfo {
-    const out = new Uint8Array(STRUCT_SIZE.deviceInfo);
-    this.ioctl('query', LINUX_IOCTL.QUERY, out);
-    return decodeInfo(out);
+    this.ioctl('query', LINUX_IOCTL.QUERY, this.queryBuffer);
+    return decodeInfo(this.queryView);
   }
 
   allocate(size: number): Allocation {
