@@ -1,5 +1,6 @@
-// The stages of `npm test`, in the order they run. Each owner adds its stage
-// here; keep fast, cheap stages first so a broken build fails early.
+// The stages of `npm test`, in the order they run: fast, cheap checks first so
+// a broken build fails early, then the real kernel (QEMU), the browser, Wine,
+// the packages, and last a quick benchmark run.
 export const stages = [
   {
     name: 'header',
@@ -22,9 +23,14 @@ export const stages = [
     command: 'node scripts/test-unit.mjs',
   },
   {
-    name: 'bench-quick',
-    description: 'benchmarks, quick profile: C and Node benches on the module in the VM, UI round trip; checks the output',
-    command: 'npm run --silent bench:quick',
+    name: 'windows-build',
+    description: 'cross-build the WDM driver (clang + lld), check the PE image, test-sign and verify it, build the Win32 client, check the INF',
+    command: 'node driver/windows/test-build.mjs',
+  },
+  {
+    name: 'linux-vm',
+    description: 'the Linux module in a QEMU guest (TCG): C client over every errno row and lifetime case, fuzzer, uid 1000, module reload, the app backend under Node; kernel log must be clean',
+    command: 'npm run --silent test:linux',
   },
   {
     name: 'e2e-web',
@@ -32,9 +38,9 @@ export const stages = [
     command: 'npm run --silent test:e2e',
   },
   {
-    name: 'windows-build',
-    description: 'cross-build the WDM driver (clang + lld), check the PE image, test-sign and verify it, build the Win32 client, check the INF',
-    command: 'node driver/windows/test-build.mjs',
+    name: 'e2e-vm',
+    description: 'Playwright in /usr/bin/chromium against browser mode on the real Linux driver in a QEMU guest: flow, 16 MiB, errors, SIGKILL leak check, kernel log',
+    command: 'npm run --silent test:e2e:vm',
   },
   {
     name: 'windows-wine',
@@ -49,23 +55,18 @@ export const stages = [
       'packaging/test/nsis-include.test.mjs packaging/test/workflow.test.mjs packaging/test/dist-offline.test.mjs',
   },
   {
-    name: 'packaging-dkms',
-    description: 'sharedmemory-dkms: dpkg-deb, dpkg -i (DKMS builds against linux-headers), modprobe + C client in the VM, purge',
-    command: 'node packaging/test/run-tests.mjs --label packaging-dkms packaging/test/dkms-package.test.mjs',
-  },
-  {
     name: 'packaging-wine',
     description: 'installer.nsh run under Wine (64-bit test build): install, update, uninstall, a driver that will not start',
     command: 'node packaging/test/run-tests.mjs --label packaging-wine packaging/test/nsis-wine.test.mjs',
   },
   {
-    name: 'e2e-vm',
-    description: 'Playwright in /usr/bin/chromium against browser mode on the real Linux driver in a QEMU guest: flow, 16 MiB, errors, SIGKILL leak check, kernel log',
-    command: 'npm run --silent test:e2e:vm',
+    name: 'packaging-dkms',
+    description: 'sharedmemory-dkms: dpkg-deb, dpkg -i (DKMS builds against linux-headers), modprobe + C client in the VM, purge',
+    command: 'node packaging/test/run-tests.mjs --label packaging-dkms packaging/test/dkms-package.test.mjs',
   },
   {
-    name: 'linux-vm',
-    description: 'the Linux module in a QEMU guest (TCG): C client over every errno row and lifetime case, fuzzer, uid 1000, module reload, the app backend under Node; kernel log must be clean',
-    command: 'npm run --silent test:linux',
+    name: 'bench-quick',
+    description: 'benchmarks, quick profile: C and Node benches on the module in the VM, UI round trip; checks the output',
+    command: 'npm run --silent bench:quick',
   },
 ];
