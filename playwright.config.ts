@@ -6,18 +6,9 @@ import { defineConfig, type Project } from '@playwright/test';
 
 export const CHROMIUM_PATH = process.env.SHAREDMEMORY_CHROMIUM ?? '/usr/bin/chromium';
 
-// The same window on the real Linux driver: server and module in a QEMU guest
-// (e2e/vm-app/). `npm run test:e2e:vm` sets SHAREDMEMORY_E2E_VM=1 and runs it.
-const vmProject: Project = {
-  name: 'vm',
-  testDir: 'e2e/vm-app',
-  testMatch: '*.vm-spec.ts',
-  outputDir: 'e2e/output/vm-app/test-results',
-  workers: 1,
-  // One guest for the whole file; TCG makes every round trip slower.
-  timeout: 240_000,
-  expect: { timeout: 30_000 },
-  use: {
+// Headless system Chromium; the flags keep it off the network (updates,
+// sync) and let it run as root.
+const chromiumUse: Project['use'] = {
     browserName: 'chromium',
     headless: true,
     viewport: { width: 1100, height: 860 },
@@ -34,7 +25,20 @@ const vmProject: Project = {
     },
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
-  },
+  };
+
+// The same window on the real Linux driver: server and module in a QEMU guest
+// (e2e/vm-app/). `npm run test:e2e:vm` sets SHAREDMEMORY_E2E_VM=1 and runs it.
+const vmProject: Project = {
+  name: 'vm',
+  testDir: 'e2e/vm-app',
+  testMatch: '*.vm-spec.ts',
+  outputDir: 'e2e/output/vm-app/test-results',
+  workers: 1,
+  // One guest for the whole file; TCG makes every round trip slower.
+  timeout: 240_000,
+  expect: { timeout: 30_000 },
+  use: chromiumUse,
 };
 
 export default defineConfig({
@@ -51,24 +55,7 @@ export default defineConfig({
     {
       name: 'web',
       testDir: 'e2e/web',
-      use: {
-        browserName: 'chromium',
-        headless: true,
-        viewport: { width: 1100, height: 860 },
-        launchOptions: {
-          executablePath: CHROMIUM_PATH,
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-          ],
-        },
-        trace: 'retain-on-failure',
-        screenshot: 'only-on-failure',
-      },
+      use: chromiumUse,
     },
     {
       name: 'electron',
