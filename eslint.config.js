@@ -29,7 +29,14 @@ export default tseslint.config(
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
-        project: ['./tsconfig.main.json', './tsconfig.preload.json', './tsconfig.renderer.json'],
+        project: [
+          './tsconfig.main.json',
+          './tsconfig.preload.json',
+          './tsconfig.renderer.json',
+          './e2e/tsconfig.json',
+          './e2e/vm-app/tsconfig.json',
+          './e2e/wine/tsconfig.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },

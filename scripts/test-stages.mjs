@@ -14,7 +14,7 @@ export const stages = [
   },
   {
     name: 'lint',
-    description: 'ESLint (typescript-eslint type-aware, React hooks rules), no warnings allowed',
+    description: 'ESLint over all TypeScript and JavaScript (typescript-eslint type-aware, React hooks rules), no warnings allowed',
     command: 'npm run --silent lint',
   },
   {

@@ -145,7 +145,7 @@ test('a 16 MiB allocation: seeded, zero to its last value, writes on its last an
   await w.values.fill('0xffff');
   await w.write.click();
   await expect(w.status).toContainText(`Wrote 1 value at 0x${(16 * MiB - 2).toString(16)}`);
-  await expect(w.view).toHaveValue([...Array(9).fill('0'), '65535'].join('\n'));
+  await expect(w.view).toHaveValue([...Array<string>(9).fill('0'), '65535'].join('\n'));
   await w.verify.click();
   await expect(page.getByTestId('verify-summary')).toHaveText(
     'Match: the driver reads the same 10 values through its kernel mapping.',

@@ -18,18 +18,20 @@ export const test = base.extend<object, { vmApp: VmAppSession }>({
       };
       process.once('SIGINT', stopOnSignal);
       process.once('SIGTERM', stopOnSignal);
+      let result: Awaited<ReturnType<typeof session.stop>>;
       try {
         await use(session);
       } finally {
         process.off('SIGINT', stopOnSignal);
         process.off('SIGTERM', stopOnSignal);
-        const result = await session.stop();
-        if (!result) throw new Error('the VM harness gave no result after the guest was stopped');
-        writeFileSync(path.join(OUTPUT_DIR, 'kernel.log'), result.kernelLog);
-        // A run whose tests failed still must not hide a kernel problem.
-        if (result.kernelProblems.length > 0) {
-          throw new Error(`the guest's kernel log has problems:\n${result.kernelProblems.join('\n')}`);
-        }
+        result = await session.stop();
+      }
+      // Test failures are recorded by Playwright, not thrown by use(), so these
+      // checks run after failed tests too: a failed run must not hide a kernel problem.
+      if (!result) throw new Error('the VM harness gave no result after the guest was stopped');
+      writeFileSync(path.join(OUTPUT_DIR, 'kernel.log'), result.kernelLog);
+      if (result.kernelProblems.length > 0) {
+        throw new Error(`the guest's kernel log has problems:\n${result.kernelProblems.join('\n')}`);
       }
     },
     { scope: 'worker', timeout: 420_000 },

@@ -4,6 +4,7 @@ import { test as base } from '@playwright/test';
 import { startWebServer, type WebServer } from '../support/web-server.js';
 
 export const test = base.extend<{ server: WebServer }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern
   server: async ({}, use, testInfo) => {
     const server = await startWebServer('simulated');
     await use(server);
