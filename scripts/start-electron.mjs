@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm start [-- --backend auto|simulated|windows|linux]`: builds and launches
-// the Electron app. Where the Electron runtime is missing (npm ci may skip its
-// download, and offline machines cannot fetch it), says so once and exits
-// non-zero instead of letting electron's launcher try to download it.
+// the Electron app. The Electron runtime is not part of `npm ci`: the first
+// start fetches it; where that cannot happen (offline), says so in one line,
+// with the way out, and exits non-zero.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** The Electron executable, or null when it is not installed. Never downloads. */
+/** The Electron executable, or null when it is not installed. */
 function electronExecutable() {
   const packageDir = join(root, 'node_modules', 'electron');
   if (process.env.ELECTRON_OVERRIDE_DIST_PATH) {
@@ -24,13 +24,41 @@ function electronExecutable() {
   return existsSync(path) ? path : null;
 }
 
-const executable = electronExecutable();
+/**
+ * Electron 45 fetches its runtime on first use rather than at install. Try
+ * that once, quietly; returns why it failed, or null when it worked.
+ */
+function downloadElectron() {
+  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) return 'ELECTRON_OVERRIDE_DIST_PATH names a directory without it';
+  if (process.stderr.isTTY) process.stderr.write('SharedMemory: fetching the Electron runtime (once)...\r');
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'electron', 'install.js')], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 15 * 60_000,
+  });
+  if (process.stderr.isTTY) process.stderr.write('\x1b[2K');
+  if (r.status === 0) return null;
+  const output = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
+  // install.js prints the error and its stack; the error's first line says enough.
+  const firstLine = output
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line && !line.startsWith('at ') && !line.startsWith('Downloading'));
+  const cause = r.error?.message ?? firstLine ?? `exit ${r.status ?? r.signal}`;
+  return `the download failed: ${cause}`;
+}
+
+let executable = electronExecutable();
 if (!executable) {
-  console.error(
-    'SharedMemory: the Electron runtime is not installed (node_modules/electron/dist is missing; ' +
-      'it is downloaded from GitHub when electron installs). Run the same window in a browser: npm run start:web',
-  );
-  process.exit(1);
+  const failure = downloadElectron();
+  executable = failure ? null : electronExecutable();
+  if (!executable) {
+    console.error(
+      `SharedMemory: the Electron runtime is not installed (${failure ?? 'the download gave no runtime'}). ` +
+        'Fetch it with `npx install-electron` where GitHub is reachable, or run the same window in a browser: npm run start:web',
+    );
+    process.exit(1);
+  }
 }
 
 for (const [command, args] of [
