@@ -16,7 +16,6 @@ export default tseslint.config(
       'test-results/**',
       'playwright-report/**',
       'bench/output/**',
-      'driver/**',
     ],
   },
   js.configs.recommended,

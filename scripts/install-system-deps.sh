@@ -8,6 +8,8 @@ packages=(
 	chromium
 	# Linux driver: build against Debian's kernel, boot that kernel under QEMU
 	linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static kmod cpio dkms
+	# checkpatch.pl for the module's coding style (the headers package lacks it)
+	linux-source-6.1 xz-utils
 	# Windows driver: cross-build, sign, load under Wine
 	clang lld gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64
 	wine wine64 osslsigncode nsis

@@ -4,7 +4,7 @@
 // the signature, builds the Win32 test client, and checks the INF against
 // the primitive-driver rules. Each check prints ok/FAIL; the last line is
 // "windows-build: N passed, N failed, N skipped".
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';

@@ -49,7 +49,9 @@ function step(what, fn) {
     record(true, what);
     return true;
   } catch (error) {
-    record(false, `${what}: ${error.stderr?.toString() || error.message}`);
+    // checkpatch.pl and the compilers say what is wrong on stdout or stderr.
+    const said = `${error.stdout?.toString() ?? ''}${error.stderr?.toString() ?? ''}`.trim();
+    record(false, `${what}: ${said || error.message}`);
     return false;
   }
 }
@@ -82,20 +84,37 @@ try {
   built.push(false);
 }
 
-// 2. Kernel coding style, where the kernel's checkpatch.pl is available.
-const checkpatch =
-  process.env.CHECKPATCH ??
-  readdirSync('/usr/src')
+// 2. Kernel coding style. Debian's headers packages lack checkpatch.pl, so it
+// comes from the kernel source package (linux-source-*, one tarball), taken out
+// once into dist/.
+function findCheckpatch() {
+  if (process.env.CHECKPATCH) return process.env.CHECKPATCH;
+  const fromTree = readdirSync('/usr/src')
     .map((d) => `/usr/src/${d}/scripts/checkpatch.pl`)
     .find((p) => existsSync(p));
+  if (fromTree) return fromTree;
+  const tarball = readdirSync('/usr/src').find((f) => /^linux-source-[\d.]+\.tar\.xz$/.test(f));
+  if (!tarball) return null;
+  const top = tarball.replace(/\.tar\.xz$/, '');
+  const into = join(PROJECT_ROOT, 'dist', 'tools', 'checkpatch');
+  const script = join(into, top, 'scripts', 'checkpatch.pl');
+  if (!existsSync(script)) {
+    mkdirSync(into, { recursive: true });
+    // checkpatch.pl reads these two beside itself.
+    const wanted = ['checkpatch.pl', 'spelling.txt', 'const_structs.checkpatch'].map((f) => `${top}/scripts/${f}`);
+    execFileSync('tar', ['-xJf', join('/usr/src', tarball), '-C', into, ...wanted], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+  return script;
+}
+const checkpatch = findCheckpatch();
 if (checkpatch) {
-  step(`checkpatch.pl --strict is clean (${checkpatch})`, () =>
+  step(`checkpatch.pl --strict is clean (${checkpatch.replace(PROJECT_ROOT + '/', '')})`, () =>
     execFileSync('perl', [checkpatch, '--no-tree', '--strict', '--terse', '--show-types', '-f', join(PROJECT_ROOT, 'driver/linux/sharedmemory.c')], {
       stdio: ['ignore', 'pipe', 'pipe'],
     }));
 } else {
   counts.skipped++;
-  console.log('skip linux-vm: checkpatch.pl: Debian\'s linux-headers packages do not ship it (set CHECKPATCH=<path> to run it)');
+  console.log('skip linux-vm: checkpatch.pl: neither the kernel headers nor a linux-source package provide it (install linux-source-6.1, or set CHECKPATCH=<path>)');
 }
 if (built.includes(false)) summary(' (nothing run in the VM: the build failed)');
 
