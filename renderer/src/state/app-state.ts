@@ -45,6 +45,11 @@ export const initialState: AppState = {
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
+/** After allocate, release or a driver switch: what was viewed or verified belongs to other memory. */
+function withNewMemory(state: AppState, status: Status, notice: string | null): AppState {
+  return { ...state, pending: null, status, view: null, verification: null, error: null, notice };
+}
+
 export function appReducer(state: AppState, action: AppAction): AppState {
   switch (action.type) {
     case 'request-started':
@@ -58,36 +63,12 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       return withStatus(state, action.status);
     case 'allocated': {
       const a = action.status.allocation;
-      return {
-        ...state,
-        pending: null,
-        status: action.status,
-        view: null,
-        verification: null,
-        error: null,
-        notice: a ? `Allocated ${a.mappedSize} bytes at ${a.userAddress}` : null,
-      };
+      return withNewMemory(state, action.status, a ? `Allocated ${a.mappedSize} bytes at ${a.userAddress}` : null);
     }
     case 'released':
-      return {
-        ...state,
-        pending: null,
-        status: action.status,
-        view: null,
-        verification: null,
-        error: null,
-        notice: 'Released the shared memory',
-      };
+      return withNewMemory(state, action.status, 'Released the shared memory');
     case 'driver-started':
-      return {
-        ...state,
-        pending: null,
-        status: action.status,
-        view: null,
-        verification: null,
-        error: null,
-        notice: `Switched to the ${action.status.backend.kind} driver`,
-      };
+      return withNewMemory(state, action.status, `Switched to the ${action.status.backend.kind} driver`);
     case 'view-filled':
       return { ...state, pending: null, view: action.values, error: null };
     case 'values-written': {
