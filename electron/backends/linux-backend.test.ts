@@ -2,20 +2,10 @@
 // module itself is exercised in the VM (driver/linux/tests/); here the device
 // path points at nodes whose answers are known: a missing path and /dev/null.
 import { describe, expect, it } from 'vitest';
-import { DeviceError } from './device-backend.js';
 import { createLinuxBackend } from './linux-backend.js';
+import { caughtDeviceError } from './caught-device-error.js';
 
 const linuxOnly = process.platform === 'linux' ? describe : describe.skip;
-
-function caught(fn: () => unknown): DeviceError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DeviceError) return error;
-    throw error;
-  }
-  throw new Error('expected a DeviceError');
-}
 
 linuxOnly('createLinuxBackend (real libc)', () => {
   it('is the linux kind', () => {
@@ -24,7 +14,7 @@ linuxOnly('createLinuxBackend (real libc)', () => {
 
   it('reports a missing device node as not installed, with how to load the module', () => {
     const backend = createLinuxBackend({ devicePath: '/dev/sharedmemory-does-not-exist' });
-    const error = caught(() => backend.open());
+    const error = caughtDeviceError(() => backend.open());
     expect(error.operation).toBe('open');
     expect(error.kind).toBe('not-installed');
     expect(error.osName).toBe('ENOENT');
@@ -34,11 +24,11 @@ linuxOnly('createLinuxBackend (real libc)', () => {
   it('passes ioctls to the kernel and maps its errno (ENOTTY from /dev/null)', () => {
     const handle = createLinuxBackend({ devicePath: '/dev/null' }).open();
     try {
-      const query = caught(() => handle.query());
+      const query = caughtDeviceError(() => handle.query());
       expect(query).toMatchObject({ operation: 'query', kind: 'unknown-request', osName: 'ENOTTY' });
-      const allocate = caught(() => handle.allocate(4096));
+      const allocate = caughtDeviceError(() => handle.allocate(4096));
       expect(allocate).toMatchObject({ operation: 'allocate', kind: 'unknown-request', osName: 'ENOTTY' });
-      const inspect = caught(() => handle.inspect(0, 1));
+      const inspect = caughtDeviceError(() => handle.inspect(0, 1));
       expect(inspect).toMatchObject({ kind: 'unknown-request' });
       // The copy path is pread: /dev/null has nothing to give.
       expect(handle.readCopy(0, 16)).toHaveLength(0);
@@ -50,8 +40,8 @@ linuxOnly('createLinuxBackend (real libc)', () => {
   it('refuses to touch a mapping it does not have', () => {
     const handle = createLinuxBackend({ devicePath: '/dev/null' }).open();
     try {
-      expect(caught(() => handle.readValues(0, 1)).kind).toBe('nothing-allocated');
-      expect(caught(() => handle.writeValues(0, [1])).kind).toBe('nothing-allocated');
+      expect(caughtDeviceError(() => handle.readValues(0, 1)).kind).toBe('nothing-allocated');
+      expect(caughtDeviceError(() => handle.writeValues(0, [1])).kind).toBe('nothing-allocated');
     } finally {
       handle.close();
     }
@@ -60,10 +50,10 @@ linuxOnly('createLinuxBackend (real libc)', () => {
   it('rejects bad arguments before any native call', () => {
     const handle = createLinuxBackend({ devicePath: '/dev/null' }).open();
     try {
-      expect(caught(() => handle.allocate(0)).kind).toBe('invalid-parameter');
-      expect(caught(() => handle.allocate(1.5)).kind).toBe('invalid-parameter');
-      expect(caught(() => handle.inspect(0, 65)).kind).toBe('invalid-parameter');
-      expect(caught(() => handle.readCopy(-1, 4)).kind).toBe('invalid-parameter');
+      expect(caughtDeviceError(() => handle.allocate(0)).kind).toBe('invalid-parameter');
+      expect(caughtDeviceError(() => handle.allocate(1.5)).kind).toBe('invalid-parameter');
+      expect(caughtDeviceError(() => handle.inspect(0, 65)).kind).toBe('invalid-parameter');
+      expect(caughtDeviceError(() => handle.readCopy(-1, 4)).kind).toBe('invalid-parameter');
     } finally {
       handle.close();
     }
@@ -73,7 +63,7 @@ linuxOnly('createLinuxBackend (real libc)', () => {
     const handle = createLinuxBackend({ devicePath: '/dev/null' }).open();
     handle.close();
     handle.close();
-    expect(caught(() => handle.query())).toMatchObject({ kind: 'handle-closed', osName: 'EBADF' });
-    expect(caught(() => handle.release())).toMatchObject({ kind: 'handle-closed' });
+    expect(caughtDeviceError(() => handle.query())).toMatchObject({ kind: 'handle-closed', osName: 'EBADF' });
+    expect(caughtDeviceError(() => handle.release())).toMatchObject({ kind: 'handle-closed' });
   });
 });

@@ -2,9 +2,10 @@
 // flavours: the same table must come out as Linux errno and as Win32 errors.
 import { describe, expect, it } from 'vitest';
 import { LINUX_IOCTL, SEED_VALUES, STRUCT_SIZE, WINDOWS_IOCTL } from '../../api/device.js';
-import { DeviceError } from '../backends/device-backend.js';
+import type { DeviceError } from '../backends/device-backend.js';
 import { createSimulatedBackend } from './simulated-backend.js';
 import { SimulatedDriver, type OsFlavour } from './simulated-driver.js';
+import { caughtDeviceError } from '../backends/caught-device-error.js';
 
 const MiB = 1024 * 1024;
 
@@ -27,16 +28,6 @@ const EXPECTED: Record<OsFlavour, Record<string, [string, number]>> = {
     'unknown-request': ['ERROR_INVALID_FUNCTION', 1],
   },
 };
-
-function caught(fn: () => unknown): DeviceError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DeviceError) return error;
-    throw error;
-  }
-  throw new Error('expected a DeviceError, but the call succeeded');
-}
 
 const allocateBytes = (size: bigint): Uint8Array => {
   const bytes = new Uint8Array(STRUCT_SIZE.allocate);
@@ -96,7 +87,7 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
     it.each([0, 64 * MiB + 1])('size %i is an invalid parameter and changes nothing', (size) => {
       const { backend, driver } = setup();
       const handle = backend.open();
-      expectRow(caught(() => handle.allocate(size)), 'invalid-parameter');
+      expectRow(caughtDeviceError(() => handle.allocate(size)), 'invalid-parameter');
       expect(driver.totals).toEqual({ totalBytes: 0, allocations: 0 });
       expect(handle.allocate(4096).mappedSize).toBe(4096); // the handle still works
     });
@@ -106,7 +97,7 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
       const handle = backend.open();
       handle.allocate(4096);
       handle.writeValues(0, [42]);
-      expectRow(caught(() => handle.allocate(4096)), 'busy');
+      expectRow(caughtDeviceError(() => handle.allocate(4096)), 'busy');
       expect(handle.readValues(0, 1)[0]).toBe(42);
       expect(driver.totals).toEqual({ totalBytes: 4096, allocations: 1 });
     });
@@ -115,7 +106,7 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
       const { backend } = setup();
       const handle = backend.open();
       handle.allocate(1);
-      expectRow(caught(() => handle.allocate(0)), 'invalid-parameter');
+      expectRow(caughtDeviceError(() => handle.allocate(0)), 'invalid-parameter');
     });
 
     it('fails cleanly at the global cap, across handles', () => {
@@ -125,7 +116,7 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
       const c = backend.open();
       a.allocate(8 * MiB);
       b.allocate(8 * MiB);
-      expectRow(caught(() => c.allocate(1)), 'no-resources');
+      expectRow(caughtDeviceError(() => c.allocate(1)), 'no-resources');
       expect(driver.totals).toEqual({ totalBytes: 16 * MiB, allocations: 2 });
       a.release();
       expect(c.allocate(1).mappedSize).toBe(4096);
@@ -136,10 +127,10 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
       const file = driver.open();
       const short = new Uint8Array(STRUCT_SIZE.allocate - 1);
       const ok = allocateBytes(0n); // size 0 would be EINVAL, but the buffer is checked first
-      expectRow(caught(() => file.ioctl(codes.ALLOCATE, short, new Uint8Array(STRUCT_SIZE.allocate))), 'buffer-too-small');
-      expectRow(caught(() => file.ioctl(codes.ALLOCATE, ok, short)), 'buffer-too-small');
-      expectRow(caught(() => file.ioctl(codes.ALLOCATE, null, null)), 'buffer-too-small');
-      expectRow(caught(() => file.ioctl(codes.ALLOCATE, ok, new Uint8Array(STRUCT_SIZE.allocate))), 'invalid-parameter');
+      expectRow(caughtDeviceError(() => file.ioctl(codes.ALLOCATE, short, new Uint8Array(STRUCT_SIZE.allocate))), 'buffer-too-small');
+      expectRow(caughtDeviceError(() => file.ioctl(codes.ALLOCATE, ok, short)), 'buffer-too-small');
+      expectRow(caughtDeviceError(() => file.ioctl(codes.ALLOCATE, null, null)), 'buffer-too-small');
+      expectRow(caughtDeviceError(() => file.ioctl(codes.ALLOCATE, ok, new Uint8Array(STRUCT_SIZE.allocate))), 'invalid-parameter');
       expect(driver.totals.allocations).toBe(0);
     });
 
@@ -165,7 +156,7 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
     it('needs a full shm_device_info buffer', () => {
       const { driver } = setup();
       const file = driver.open();
-      expectRow(caught(() => file.ioctl(codes.QUERY, null, new Uint8Array(STRUCT_SIZE.deviceInfo - 1))), 'buffer-too-small');
+      expectRow(caughtDeviceError(() => file.ioctl(codes.QUERY, null, new Uint8Array(STRUCT_SIZE.deviceInfo - 1))), 'buffer-too-small');
       expect(file.ioctl(codes.QUERY, null, new Uint8Array(STRUCT_SIZE.deviceInfo))).toBe(STRUCT_SIZE.deviceInfo);
     });
   });
@@ -191,16 +182,16 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
       const { backend } = setup();
       const handle = backend.open();
       handle.allocate(4096);
-      expectRow(caught(() => handle.inspect(offset, count)), 'invalid-parameter');
+      expectRow(caughtDeviceError(() => handle.inspect(offset, count)), 'invalid-parameter');
     });
 
     it('with nothing allocated is "nothing allocated", but parameters are checked first', () => {
       const { backend } = setup();
       const handle = backend.open();
-      expectRow(caught(() => handle.inspect(0, 1)), 'nothing-allocated');
+      expectRow(caughtDeviceError(() => handle.inspect(0, 1)), 'nothing-allocated');
       // CONTRACT.md: INSPECT with count 0 and nothing allocated is EINVAL / 87.
-      expectRow(caught(() => handle.inspect(0, 0)), 'invalid-parameter');
-      expectRow(caught(() => handle.inspect(1, 1)), 'invalid-parameter');
+      expectRow(caughtDeviceError(() => handle.inspect(0, 0)), 'invalid-parameter');
+      expectRow(caughtDeviceError(() => handle.inspect(1, 1)), 'invalid-parameter');
     });
 
     it('needs full shm_inspect buffers, checked before parameters', () => {
@@ -208,15 +199,15 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
       const file = driver.open();
       const full = new Uint8Array(STRUCT_SIZE.inspect);
       const short = new Uint8Array(STRUCT_SIZE.inspect - 1);
-      expectRow(caught(() => file.ioctl(codes.INSPECT, short, full)), 'buffer-too-small');
-      expectRow(caught(() => file.ioctl(codes.INSPECT, inspectBytes(0n, 0), short)), 'buffer-too-small');
+      expectRow(caughtDeviceError(() => file.ioctl(codes.INSPECT, short, full)), 'buffer-too-small');
+      expectRow(caughtDeviceError(() => file.ioctl(codes.INSPECT, inspectBytes(0n, 0), short)), 'buffer-too-small');
     });
   });
 
   describe('RELEASE and close', () => {
     it('RELEASE with nothing allocated is "nothing allocated"', () => {
       const { backend } = setup();
-      expectRow(caught(() => backend.open().release()), 'nothing-allocated');
+      expectRow(caughtDeviceError(() => backend.open().release()), 'nothing-allocated');
     });
 
     it('RELEASE frees the pages and totals return to zero; a new ALLOCATE works', () => {
@@ -225,7 +216,7 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
       handle.allocate(3 * 4096);
       handle.release();
       expect(driver.totals).toEqual({ totalBytes: 0, allocations: 0 });
-      expectRow(caught(() => handle.readValues(0, 1)), 'nothing-allocated');
+      expectRow(caughtDeviceError(() => handle.readValues(0, 1)), 'nothing-allocated');
       const again = handle.allocate(10);
       expect(Array.from(handle.readValues(0, 10))).toEqual(SEED_VALUES); // fresh pages, seeded again
       expect(again.mappedSize).toBe(4096);
@@ -242,7 +233,7 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
       expect(driver.totals).toEqual({ totalBytes: 8192, allocations: 1 });
       b.close();
       expect(driver.totals).toEqual({ totalBytes: 0, allocations: 0 });
-      expect(caught(() => a.allocate(1)).kind).toBe('handle-closed');
+      expect(caughtDeviceError(() => a.allocate(1)).kind).toBe('handle-closed');
     });
   });
 
@@ -266,7 +257,7 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
     const { driver } = setup();
     const file = driver.open();
     const unknown = flavour === 'linux' ? 0xc0185309 : 0x8000e020;
-    expectRow(caught(() => file.ioctl(unknown, null, null)), 'unknown-request');
+    expectRow(caughtDeviceError(() => file.ioctl(unknown, null, null)), 'unknown-request');
   });
 
   it('gives a stable user address per handle across allocations', () => {
@@ -289,7 +280,7 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
 
     it('with nothing allocated is "nothing allocated"', () => {
       const { backend } = setup();
-      expectRow(caught(() => backend.open().readCopy(0, 2)), 'nothing-allocated');
+      expectRow(caughtDeviceError(() => backend.open().readCopy(0, 2)), 'nothing-allocated');
     });
 
     it(`at or past the end: ${flavour === 'linux' ? '0 bytes' : 'ERROR_HANDLE_EOF (38)'}`, () => {
@@ -299,7 +290,7 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
       if (flavour === 'linux') {
         expect(handle.readCopy(4096, 2)).toHaveLength(0);
       } else {
-        const error = caught(() => handle.readCopy(4096, 2));
+        const error = caughtDeviceError(() => handle.readCopy(4096, 2));
         expect([error.osName, error.osCode]).toEqual(['ERROR_HANDLE_EOF', 38]);
       }
     });
@@ -320,7 +311,7 @@ describe('simulated driver, Linux mmap rules', () => {
     ['MAP_PRIVATE', 4096, 0, false],
   ])('%s is EINVAL', (_label, length, offset, shared) => {
     const { file } = setup();
-    const error = caught(() => file.mmap(length, offset, shared));
+    const error = caughtDeviceError(() => file.mmap(length, offset, shared));
     expect([error.operation, error.osName, error.osCode]).toEqual(['map', 'EINVAL', 22]);
   });
 
@@ -328,9 +319,9 @@ describe('simulated driver, Linux mmap rules', () => {
     const { driver, file } = setup();
     expect(file.mmap(2048, 0, true)).toBeGreaterThan(0n);
     const fresh = driver.open();
-    expect(caught(() => fresh.mmap(4096, 0, true)).osName).toBe('EINVAL');
+    expect(caughtDeviceError(() => fresh.mmap(4096, 0, true)).osName).toBe('EINVAL');
     file.ioctl(LINUX_IOCTL.RELEASE, null, null);
-    expect(caught(() => file.mmap(4096, 0, true)).osName).toBe('EINVAL');
+    expect(caughtDeviceError(() => file.mmap(4096, 0, true)).osName).toBe('EINVAL');
   });
 
   it('a mapping keeps released (or closed) pages alive, counted, until munmap', () => {
