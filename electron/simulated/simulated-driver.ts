@@ -21,7 +21,7 @@ import {
 } from '../../api/device.js';
 import { DeviceError, type DeviceErrorKind, type DeviceOperation } from '../backends/device-backend.js';
 import { errnoError } from '../backends/linux-errors.js';
-import { win32Error } from '../backends/windows-errors.js';
+import { WIN32_ERROR, win32Error } from '../backends/windows-errors.js';
 
 export type OsFlavour = 'linux' | 'windows';
 
@@ -38,6 +38,9 @@ type ErrorRow =
   | 'end-of-file'
   | 'handle-closed';
 
+/** A Win32 error by name, its number from the Windows backend's table. */
+const win32 = (name: keyof typeof WIN32_ERROR): { name: string; code: number } => ({ name, code: WIN32_ERROR[name] });
+
 const OS_ERRORS: Record<OsFlavour, Record<ErrorRow, { name: string; code: number }>> = {
   linux: {
     'invalid-parameter': { name: 'EINVAL', code: 22 },
@@ -51,14 +54,14 @@ const OS_ERRORS: Record<OsFlavour, Record<ErrorRow, { name: string; code: number
     'handle-closed': { name: 'EBADF', code: 9 },
   },
   windows: {
-    'invalid-parameter': { name: 'ERROR_INVALID_PARAMETER', code: 87 },
-    'buffer-too-small': { name: 'ERROR_INSUFFICIENT_BUFFER', code: 122 },
-    busy: { name: 'ERROR_BUSY', code: 170 },
-    'nothing-allocated': { name: 'ERROR_BAD_COMMAND', code: 22 },
-    'no-resources': { name: 'ERROR_NO_SYSTEM_RESOURCES', code: 1450 },
-    'unknown-request': { name: 'ERROR_INVALID_FUNCTION', code: 1 },
-    'end-of-file': { name: 'ERROR_HANDLE_EOF', code: 38 },
-    'handle-closed': { name: 'ERROR_INVALID_HANDLE', code: 6 },
+    'invalid-parameter': win32('ERROR_INVALID_PARAMETER'),
+    'buffer-too-small': win32('ERROR_INSUFFICIENT_BUFFER'),
+    busy: win32('ERROR_BUSY'),
+    'nothing-allocated': win32('ERROR_BAD_COMMAND'),
+    'no-resources': win32('ERROR_NO_SYSTEM_RESOURCES'),
+    'unknown-request': win32('ERROR_INVALID_FUNCTION'),
+    'end-of-file': win32('ERROR_HANDLE_EOF'),
+    'handle-closed': win32('ERROR_INVALID_HANDLE'),
   },
 };
 
