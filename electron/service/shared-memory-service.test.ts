@@ -164,6 +164,26 @@ describe.each(['linux', 'windows'] as const)('SharedMemoryService, %s flavour', 
   });
 });
 
+/** The simulated driver, except that allocate throws `error` (as a kernel backend would). */
+function backendWhoseAllocateThrows(kind: DeviceBackend['kind'], error: unknown): DeviceBackend {
+  return {
+    kind,
+    open: () => {
+      const handle = createSimulatedBackend().open();
+      // The handle is a class instance: its methods are bound one by one.
+      return {
+        ...handle,
+        query: () => handle.query(),
+        allocate: () => {
+          throw error;
+        },
+        release: () => handle.release(),
+        close: () => handle.close(),
+      };
+    },
+  };
+}
+
 describe('SharedMemoryService.invoke', () => {
   it('validates every request against the channel schema before anything happens', async () => {
     const { service, driver } = newService('linux');
@@ -198,21 +218,7 @@ describe('SharedMemoryService.invoke', () => {
   });
 
   it('turns an unexpected exception into an error result', async () => {
-    const backend: DeviceBackend = {
-      kind: 'simulated',
-      open: () => {
-        const handle = createSimulatedBackend().open();
-        return {
-          ...handle,
-          query: () => handle.query(),
-          allocate: () => {
-            throw new TypeError('boom');
-          },
-          release: () => handle.release(),
-          close: () => handle.close(),
-        };
-      },
-    };
+    const backend = backendWhoseAllocateThrows('simulated', new TypeError('boom'));
     const service = new SharedMemoryService({ backend, reason: 'test' });
     expect(err(await service.allocate({ size: 1 }))).toMatchObject({
       kind: 'internal',
@@ -317,20 +323,7 @@ describe('SharedMemoryService.startDriver', () => {
 
 describe('error messages from the kernel backends', () => {
   it('keep the backend\'s own hint (Linux EACCES: the group; Windows access denied: administrator)', async () => {
-    const failing = (error: DeviceError): DeviceBackend => ({
-      kind: 'linux',
-      open: () => {
-        const handle = createSimulatedBackend().open();
-        return {
-          ...handle,
-          query: () => handle.query(),
-          allocate: () => {
-            throw error;
-          },
-          close: () => handle.close(),
-        };
-      },
-    });
+    const failing = (error: DeviceError): DeviceBackend => backendWhoseAllocateThrows('linux', error);
     const eacces = new DeviceError({
       operation: 'allocate',
       kind: 'access-denied',
