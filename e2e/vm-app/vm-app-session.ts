@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startVm as untypedStartVm } from '../vm/vm.mjs';
+import type { DeviceInfo } from '../../electron/backends/device-backend.js';
 
 // The VM harness (e2e/vm/vm.mjs) is plain JavaScript; these are the parts of
 // its documented interface this test uses.
@@ -42,15 +43,8 @@ const PROBE_SOURCE = 'e2e/vm-app/query-device.c';
 const PROBE_BINARY = 'dist/e2e/vm-app/query-device';
 const GUEST_SERVER_PORT = 8080;
 
-/** QUERY's answer as the guest-side probe prints it. */
-export interface DeviceTotals {
-  abiVersion: number;
-  driverVersion: number;
-  pageSize: number;
-  maxSize: number;
-  totalBytes: number;
-  allocations: number;
-}
+/** QUERY's answer as the guest-side probe prints it: the app's own DeviceInfo. */
+export type DeviceTotals = DeviceInfo;
 
 export type GuestVerb = 'query' | 'kill-server' | 'stop';
 
