@@ -4,6 +4,9 @@
 // channel cannot exist on one side only, and every request is validated
 // against the same schema wherever it arrives.
 import { z } from 'zod';
+import type { ApiName } from './api-names.js';
+
+export { apiNames, BRIDGE_KEY, ipcChannel, type ApiName } from './api-names.js';
 
 /** Values one read/verify/write call may cover (8 KiB of u16). */
 export const MAX_VALUES_PER_CALL = 4096;
@@ -108,8 +111,12 @@ export const apiDefinition = {
   },
 } as const;
 
-export type ApiName = keyof typeof apiDefinition;
-export const apiNames = Object.keys(apiDefinition) as ApiName[];
+// Both directions: a channel in the definition but not in the name list, or
+// the other way round, does not compile.
+type DefinedName = keyof typeof apiDefinition;
+type SameNames = [ApiName] extends [DefinedName] ? ([DefinedName] extends [ApiName] ? true : false) : false;
+const namesMatchDefinition: SameNames = true;
+void namesMatchDefinition;
 export type ApiRequest<N extends ApiName> = z.infer<(typeof apiDefinition)[N]['request']>;
 export type ApiResponse<N extends ApiName> = z.infer<(typeof apiDefinition)[N]['response']>;
 
@@ -140,9 +147,3 @@ export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError
 export type SharedMemoryApi = {
   [N in ApiName]: (request: ApiRequest<N>) => Promise<ApiResult<ApiResponse<N>>>;
 };
-
-/** The Electron IPC channel of an API function. */
-export const ipcChannel = (name: ApiName): string => `sharedmemory:${name}`;
-
-/** The name under which the preload exposes the API on `window`. */
-export const BRIDGE_KEY = 'sharedMemory';

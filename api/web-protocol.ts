@@ -9,7 +9,8 @@
 //   client -> server   { id, name, request }
 //   server -> client   { id, result }        id null when the message was unreadable
 import { z } from 'zod';
-import { apiErrorSchema, apiNames, type ApiName } from './shared-memory-api.js';
+import { apiNames } from './api-names.js';
+import { apiErrorSchema } from './shared-memory-api.js';
 
 export const WEB_SOCKET_PATH = '/api';
 export const TOKEN_QUERY_PARAM = 'token';
@@ -20,7 +21,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 export const callMessageSchema = z
   .object({
     id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-    name: z.enum(apiNames as [ApiName, ...ApiName[]]),
+    name: z.enum(apiNames),
     request: z.unknown(),
   })
   .strict();

@@ -1,13 +1,9 @@
 // The API object the preload exposes to the page: one function per channel of
 // the API definition, each sending its request on that channel only. The page
 // never gets ipcRenderer or any other channel.
-import {
-  apiNames,
-  ipcChannel,
-  type ApiName,
-  type ApiResult,
-  type SharedMemoryApi,
-} from '../api/shared-memory-api.js';
+// Names only at run time: the schemas (zod) stay out of the preload bundle.
+import { apiNames, ipcChannel, type ApiName } from '../api/api-names.js';
+import type { ApiResult, SharedMemoryApi } from '../api/shared-memory-api.js';
 
 /** ipcRenderer.invoke, as far as the bridge needs it. */
 export type InvokeChannel = (channel: string, request: unknown) => Promise<unknown>;

@@ -19,6 +19,13 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+it('is the bridge alone: no schema library inside, a few kilobytes', () => {
+  const code = readFileSync(join(dir, 'preload', 'preload.cjs'), 'utf8');
+  // The main process validates every request; zod here would only add weight.
+  expect(code).not.toMatch(/\bzod\b|ZodError|safeParse/);
+  expect(Buffer.byteLength(code)).toBeLessThan(8 * 1024);
+});
+
 it('needs nothing but electron, and exposes one function per channel', async () => {
   const code = readFileSync(join(dir, 'preload', 'preload.cjs'), 'utf8');
   const exposed = new Map<string, unknown>();

@@ -1,7 +1,7 @@
 // Runs in the sandboxed preload of the SharedMemory window: exposes the
 // narrow API built from the shared definition, nothing else.
 import { contextBridge, ipcRenderer } from 'electron';
-import { BRIDGE_KEY } from '../api/shared-memory-api.js';
+import { BRIDGE_KEY } from '../api/api-names.js';
 import { createBridge } from './bridge.js';
 
 contextBridge.exposeInMainWorld(
