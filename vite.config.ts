@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { contentSecurityPolicy as policy } from './api/content-security-policy.js';
 
 /**
  * The Content Security Policy of the built page: only its own scripts and
@@ -10,17 +11,7 @@ import { defineConfig, type Plugin } from 'vite';
  * origin (browser mode's WebSocket). Added at build time because Vite's dev
  * server needs inline scripts.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "object-src 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = policy({ connect: ["'self'"], forMetaTag: true });
 
 function contentSecurityPolicy(): Plugin {
   return {

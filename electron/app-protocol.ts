@@ -2,6 +2,7 @@
 // page has a real origin the IPC handlers can check, and every response
 // carries the strict Content-Security-Policy as a header.
 import { protocol } from 'electron';
+import { contentSecurityPolicy } from '../api/content-security-policy.js';
 import { loadStaticFile } from '../server/static-files.js';
 import { APP_ORIGIN } from './ipc/api-handlers.js';
 
@@ -9,18 +10,7 @@ export const APP_SCHEME = 'app';
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
 
 /** No network at all: the Electron window talks to main only over IPC. */
-export const ELECTRON_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+export const ELECTRON_CSP = contentSecurityPolicy({ connect: ["'none'"] });
 
 /** Must run before the app is ready. */
 export function registerAppScheme(): void {

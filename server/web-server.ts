@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { contentSecurityPolicy } from '../api/content-security-policy.js';
 import type { ApiError, ApiName, ApiResult } from '../api/shared-memory-api.js';
 import {
   callMessageSchema,
@@ -48,26 +49,15 @@ export interface RunningWebServer {
  */
 const HARD_FRAME_LIMIT = 4 * MAX_MESSAGE_BYTES;
 
-function contentSecurityPolicy(request: IncomingMessage): string {
+function pagePolicy(request: IncomingMessage): string {
   const origin = expectedOrigin(request);
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    // 'self' does not cover ws: in every browser; name the socket's origin.
-    `connect-src 'self'${origin ? ` ${origin.replace(/^http/, 'ws')}` : ''}`,
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join('; ');
+  // 'self' does not cover ws: in every browser; name the socket's origin.
+  return contentSecurityPolicy({ connect: ["'self'", ...(origin ? [origin.replace(/^http/, 'ws')] : [])] });
 }
 
 function securityHeaders(request: IncomingMessage): Record<string, string> {
   return {
-    'Content-Security-Policy': contentSecurityPolicy(request),
+    'Content-Security-Policy': pagePolicy(request),
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'X-Frame-Options': 'DENY',
