@@ -3,7 +3,7 @@
 // renderer's web transport. Both validate with these schemas.
 //
 //   page:      GET  /?token=TOKEN          (the token is also accepted as the
-//                                            `shm_token` cookie the server sets)
+//                                            `shm_token_PORT` cookie the server sets)
 //   socket:    GET  /api?token=TOKEN       (WebSocket; Origin must equal
 //                                            http://<Host header>)
 //   client -> server   { id, name, request }
@@ -14,7 +14,12 @@ import { apiErrorSchema } from './shared-memory-api.js';
 
 export const WEB_SOCKET_PATH = '/api';
 export const TOKEN_QUERY_PARAM = 'token';
-export const TOKEN_COOKIE = 'shm_token';
+/**
+ * The token cookie's name. Cookies are not tied to a port, so each server
+ * names its own: a second server on another port of the same host neither
+ * overwrites nor reads the first one's.
+ */
+export const tokenCookieName = (port: number): string => `shm_token_${port}`;
 /** Larger messages are refused; the largest legal request is a 4096-value write. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 

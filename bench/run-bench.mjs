@@ -149,7 +149,10 @@ async function main() {
 
   const hostPort = await freePort();
   const benchCmd = `node bench/guest-run.mjs --profile ${profileName} --out '${rawFile}'`;
-  const serverCmd = `exec node dist/server/server.js --backend linux --host 0.0.0.0 --port ${GUEST_UI_PORT}`;
+  // The browser opens the forward's host side; the server answers only Host names it is told about.
+  const serverCmd =
+    `exec node dist/server/server.js --backend linux --host 0.0.0.0 --port ${GUEST_UI_PORT} ` +
+    `--allow-host 127.0.0.1:${hostPort}`;
   const m = profile.module;
   log(`booting the VM (${profile.guestMemoryMiB} MiB, module max_size ${m.maxSizeMiB} MiB, total cap ${m.totalCapMiB} MiB)`);
   const vm = await startVm({

@@ -62,6 +62,8 @@ describe('node dist/server/server.js', () => {
     [['--frobnicate'], /Unknown option '--frobnicate'/],
     [['--backend', 'windows'], /The windows backend needs Windows; this is linux/],
     [['--static', '/nonexistent-dir'], /the window is not built .* run npm run build/],
+    [['--allow-host', '127.0.0.1'], /--allow-host must be host:port, not "127\.0\.0\.1"/],
+    [['--allow-host', 'http://x:1/'], /--allow-host must be host:port/],
   ])('refuses %j with a clear message and exit code 2', (args, message) => {
     const r = run([...(args.includes('--static') ? [] : ['--static', staticDir]), '--port', '0', ...args]);
     expect(r.status).toBe(2);

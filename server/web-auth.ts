@@ -4,7 +4,8 @@
 // site open in the same browser cannot drive the device.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { TOKEN_COOKIE, TOKEN_QUERY_PARAM } from '../api/web-protocol.js';
+import { normaliseHost } from './host-allowlist.js';
+import { TOKEN_QUERY_PARAM } from '../api/web-protocol.js';
 
 export const newToken = (): string => randomBytes(24).toString('base64url');
 
@@ -28,9 +29,9 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 /** 401 without any token, 403 with a wrong one. */
-export function checkToken(request: IncomingMessage, url: URL, expected: string): TokenCheck {
+export function checkToken(request: IncomingMessage, url: URL, expected: string, cookieName: string): TokenCheck {
   const fromQuery = url.searchParams.get(TOKEN_QUERY_PARAM);
-  const fromCookie = cookieValue(request.headers.cookie, TOKEN_COOKIE);
+  const fromCookie = cookieValue(request.headers.cookie, cookieName);
   if (fromQuery === null && fromCookie === null) {
     return { ok: false, status: 401, reason: 'this server needs the token printed by npm run start:web' };
   }
@@ -44,19 +45,21 @@ export function checkToken(request: IncomingMessage, url: URL, expected: string)
     : { ok: false, status: 403, reason: 'wrong token' };
 }
 
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+export function tokenCookie(cookieName: string, token: string): string {
+  return `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`;
 }
 
-/** The page's own origin, as the browser reports it, or null if the Host header is unusable. */
+/**
+ * The page's own origin, as the browser reports it, or null if the Host
+ * header is unusable. Only meaningful once the Host passed the allowlist
+ * (host-allowlist.ts): a rebinding page controls both Host and Origin.
+ */
 export function expectedOrigin(request: IncomingMessage): string | null {
-  const host = request.headers.host;
-  // host[:port] or [v6]:port, nothing else (no userinfo, paths, spaces).
-  if (!host || !/^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(host)) return null;
-  return `http://${host}`;
+  const host = request.headers.host === undefined ? null : normaliseHost(request.headers.host);
+  return host === null ? null : `http://${host}`;
 }
 
 export function originAllowed(request: IncomingMessage): boolean {
   const expected = expectedOrigin(request);
-  return expected !== null && request.headers.origin === expected;
+  return expected !== null && request.headers.origin?.toLowerCase() === expected;
 }

@@ -12,11 +12,14 @@
 #   query        QUERY the driver from a fresh process
 #   kill-server  SIGKILL the server (whatever it holds), reap it, then QUERY
 #   stop         SIGTERM the server, reap it, QUERY, and end the guest command
-# Usage: guest-supervisor.sh CONTROL_DIR [IDLE_LIMIT_SECONDS]
+# Usage: guest-supervisor.sh CONTROL_DIR [IDLE_LIMIT_SECONDS [FORWARDED_HOST:PORT]]
+# FORWARDED_HOST:PORT is the host side of the port forward the browser uses;
+# the server answers only the Host names it is told about.
 set -u
 
 ctl=$1
 idle_limit=${2:-600}
+forwarded=${3:-}
 probe=dist/e2e/vm-app/query-device
 server_port=8080
 
@@ -25,7 +28,11 @@ if [ ! -d "$ctl/requests" ] || [ ! -d "$ctl/replies" ]; then
 	exit 2
 fi
 
-node dist/server/server.js --port "$server_port" --backend linux --host 0.0.0.0 &
+if [ -n "$forwarded" ]; then
+	node dist/server/server.js --port "$server_port" --backend linux --host 0.0.0.0 --allow-host "$forwarded" &
+else
+	node dist/server/server.js --port "$server_port" --backend linux --host 0.0.0.0 &
+fi
 server=$!
 server_state=running
 echo "vm-app: server started as pid $server"

@@ -149,13 +149,14 @@ export class VmAppSession {
     mkdirSync(path.join(controlDir, 'replies'), { recursive: true });
     writeFileSync(GUEST_LOG, '');
 
-    const guestCommand =
-      `sh e2e/vm-app/guest-supervisor.sh ${shellQuote(controlDir)} ` +
-      `${options.guestIdleSeconds ?? 300}`;
     // The port is free when probed but another process may take it before
     // QEMU binds it; then QEMU exits at once and a new port is tried.
     for (let attempt = 1; ; attempt++) {
       const hostPort = await freeLocalPort();
+      // The browser names the forward's host side; the server must allow it (Host allowlist).
+      const guestCommand =
+        `sh e2e/vm-app/guest-supervisor.sh ${shellQuote(controlDir)} ` +
+        `${options.guestIdleSeconds ?? 300} 127.0.0.1:${hostPort}`;
       const vm = await startVm({
         guestCommand,
         outputDir: OUTPUT_DIR,
