@@ -12,3 +12,12 @@ export const ipcChannel = (name: ApiName): string => `sharedmemory:${name}`;
 
 /** The name under which the preload exposes the API on `window`. */
 export const BRIDGE_KEY = 'sharedMemory';
+
+/**
+ * Export to a file, Electron only: the main process asks where (a save
+ * dialog) and writes the bytes itself, so the page never touches the file
+ * system. Browser mode downloads instead.
+ */
+export const EXPORT_CHANNEL = 'sharedmemory-file:exportRange';
+/** The name under which the preload exposes the export on `window`. */
+export const EXPORT_BRIDGE_KEY = 'sharedMemoryFiles';

@@ -1,13 +1,13 @@
 // The preload as Electron's sandbox runs it: the CommonJS bundle from
 // scripts/build-node.mjs, evaluated with no Node modules, only a `require`
 // that knows 'electron'. It must expose exactly the API, one function per
-// channel, each invoking only its own channel.
+// channel, each invoking only its own channel, and the export on its own.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { apiNames, BRIDGE_KEY, ipcChannel } from '../api/shared-memory-api.js';
+import { apiNames, BRIDGE_KEY, EXPORT_BRIDGE_KEY, EXPORT_CHANNEL, ipcChannel } from '../api/api-names.js';
 
 let dir: string;
 beforeAll(() => {
@@ -49,11 +49,15 @@ it('needs nothing but electron, and exposes one function per channel', async () 
   runInNewContext(code, { require, module, exports: module.exports, console });
 
   expect(required).toEqual(['electron']);
-  expect([...exposed.keys()]).toEqual([BRIDGE_KEY]);
+  expect([...exposed.keys()]).toEqual([BRIDGE_KEY, EXPORT_BRIDGE_KEY]);
   const api = exposed.get(BRIDGE_KEY) as Record<string, (request: unknown) => Promise<unknown>>;
   expect(Object.keys(api).sort()).toEqual([...apiNames].sort());
   expect(Object.values(api).every((f) => typeof f === 'function')).toBe(true);
   expect('invoke' in api || 'send' in api || 'on' in api).toBe(false);
   for (const name of apiNames) await api[name]?.({});
   expect(invoked.map(([channel]) => channel)).toEqual(apiNames.map(ipcChannel));
+  const files = exposed.get(EXPORT_BRIDGE_KEY) as Record<string, (request: unknown) => Promise<unknown>>;
+  expect(Object.keys(files)).toEqual(['exportRange']);
+  await files.exportRange?.({ offset: 0, length: 2, suggestedName: 'a.bin' });
+  expect(invoked.at(-1)).toEqual([EXPORT_CHANNEL, { offset: 0, length: 2, suggestedName: 'a.bin' }]);
 });

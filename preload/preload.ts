@@ -1,10 +1,11 @@
 // Runs in the sandboxed preload of the SharedMemory window: exposes the
-// narrow API built from the shared definition, nothing else.
+// narrow API built from the shared definition and the export to a file,
+// nothing else.
 import { contextBridge, ipcRenderer } from 'electron';
-import { BRIDGE_KEY } from '../api/api-names.js';
+import { BRIDGE_KEY, EXPORT_BRIDGE_KEY } from '../api/api-names.js';
 import { createBridge } from './bridge.js';
+import { createExportBridge } from './export-bridge.js';
 
-contextBridge.exposeInMainWorld(
-  BRIDGE_KEY,
-  createBridge((channel, request) => ipcRenderer.invoke(channel, request)),
-);
+const invoke = (channel: string, request: unknown): Promise<unknown> => ipcRenderer.invoke(channel, request);
+contextBridge.exposeInMainWorld(BRIDGE_KEY, createBridge(invoke));
+contextBridge.exposeInMainWorld(EXPORT_BRIDGE_KEY, createExportBridge(invoke));
