@@ -15,7 +15,7 @@ const field = (label: string) => screen.getByLabelText<HTMLInputElement>(label);
 const type = (label: string, value: string) => fireEvent.change(field(label), { target: { value } });
 
 async function renderApp(api: FakeApi = createFakeApi()) {
-  render(<App api={api} />);
+  render(<App api={api} transport="web-socket" />);
   await waitFor(() => expect(within(statusRegion()).getByText('Not allocated')).toBeTruthy());
   return api;
 }
@@ -120,7 +120,8 @@ describe('bad input is stopped in the window', () => {
     expect(screen.queryByText(why)).toBeNull();
     fireEvent.click(button('Allocate memory'));
     await waitFor(() => expect(within(statusRegion()).getByText('Allocated')).toBeTruthy());
-    expect(api.calls.at(-1)).toEqual({ name: 'allocate', request: { size: 8192 } });
+    // (The inspector reads its first rows after it.)
+    expect(api.calls.filter((c) => c.name === 'allocate')).toEqual([{ name: 'allocate', request: { size: 8192 } }]);
   });
 
   it('checks ranges against the mapping and values against u16', async () => {
@@ -205,7 +206,7 @@ describe('errors show in the window and lose nothing', () => {
   it('shows a failed first status and can retry', async () => {
     const api = createFakeApi();
     api.failNext.getStatus = { operation: 'getStatus', kind: 'transport', message: 'getStatus failed: the server refused the connection', hint: 'Check that `npm run start:web` is still running.' };
-    render(<App api={api} />);
+    render(<App api={api} transport="web-socket" />);
     const alert = await screen.findByRole('alert');
     expect(within(alert).getByText(/Check that/)).toBeTruthy();
     expect(within(statusRegion()).getByText('Not connected')).toBeTruthy();
@@ -226,5 +227,45 @@ describe('driver service', () => {
     await waitFor(() => expect(screen.getByText('Kernel driver (linux) — the device opened')).toBeTruthy());
     expect(screen.queryByRole('button', { name: 'Start driver' })).toBeNull();
     expect(within(statusRegion()).getByText('Switched to the linux driver')).toBeTruthy();
+  });
+});
+
+describe('keyboard shortcuts and what is announced', () => {
+  it('Alt+Shift+A, F and R run Allocate memory, Fill view and Release memory, named in the titles', async () => {
+    const api = await renderApp();
+    expect(button('Allocate memory').title).toBe('Allocate memory (Alt+Shift+A)');
+    expect(button('Fill view').title).toBe('Fill view (Alt+Shift+F)');
+    expect(button('Release memory').title).toBe('Release memory (Alt+Shift+R)');
+    expect(button('Fill view').getAttribute('aria-keyshortcuts')).toBe('Alt+Shift+F');
+    // Without Shift it is not ours (Alt+F is the browser's menu).
+    fireEvent.keyDown(window, { code: 'KeyA', altKey: true });
+    expect(api.calls.some((c) => c.name === 'allocate')).toBe(false);
+    fireEvent.keyDown(window, { code: 'KeyA', altKey: true, shiftKey: true });
+    await waitFor(() => expect(within(statusRegion()).getByText('Allocated')).toBeTruthy());
+    fireEvent.keyDown(window, { code: 'KeyF', altKey: true, shiftKey: true });
+    await waitFor(() => expect(view().value).toBe('10\n9\n8\n7\n6\n5\n4\n3\n2\n1'));
+    fireEvent.keyDown(window, { code: 'KeyR', altKey: true, shiftKey: true });
+    await waitFor(() => expect(within(statusRegion()).getByText('Not allocated')).toBeTruthy());
+    // A shortcut for a disabled button does nothing.
+    const calls = api.calls.length;
+    fireEvent.keyDown(window, { code: 'KeyR', altKey: true, shiftKey: true });
+    expect(api.calls.length).toBe(calls);
+  });
+
+  it('announces what changed in Status, not the whole panel', async () => {
+    await renderApp();
+    // role=status is atomic by default: every change would read out all of it.
+    expect(statusRegion().getAttribute('aria-atomic')).toBe('false');
+  });
+
+  it('words the banner for browser mode and for the driver service state', async () => {
+    const api = createFakeApi();
+    api.driverService = { state: 'not-installed', detail: 'Service SharedMemory is not installed', canStart: false };
+    await renderApp(api);
+    const banner = screen.getByRole('region', { name: 'Driver' });
+    expect(banner.textContent).toContain('Driver service: not installed');
+    expect(banner.textContent).not.toContain('not-installed');
+    expect(banner.textContent).toContain('npm run start:web');
+    expect(banner.textContent).not.toContain('start the app again');
   });
 });

@@ -1,11 +1,12 @@
 // The SharedMemory window: the original Qt dialog's three buttons and text
 // view, plus size, range, write and verify controls. Input is validated here,
 // before anything is sent; the request rules live in state/app-state.ts.
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { MAX_VALUES_PER_CALL, type SharedMemoryApi } from '../../api/shared-memory-api.js';
 import { SHM_DEFAULT_MAX_SIZE } from '../../api/device.js';
 import { BackendBanner } from './components/backend-banner.js';
 import { ErrorAlert } from './components/error-alert.js';
+import { MemoryInspector } from './components/memory-inspector.js';
 import { MemoryView } from './components/memory-view.js';
 import { NumberField } from './components/number-field.js';
 import { StatusPanel } from './components/status-panel.js';
@@ -21,14 +22,16 @@ import {
   canWrite,
   phaseLabel,
 } from './state/app-state.js';
+import { shortcutOf, SHORTCUTS, titleWithShortcut, type ShortcutAction } from './input/shortcuts.js';
 import { useSharedMemory } from './state/use-shared-memory.js';
+import type { TransportKind } from './transport/create-api.js';
 
 type FieldName = 'size' | 'viewOffset' | 'viewCount' | 'writeOffset' | 'writeValues';
 type FieldErrors = Partial<Record<FieldName, string>>;
 
 export const DEFAULT_SIZE = '4096';
 
-export function App({ api }: { api: SharedMemoryApi }) {
+export function App({ api, transport }: { api: SharedMemoryApi; transport: TransportKind }) {
   const [state, actions] = useSharedMemory(api);
   const [fields, setFields] = useState<Record<FieldName, string>>({
     size: DEFAULT_SIZE,
@@ -65,19 +68,42 @@ export function App({ api }: { api: SharedMemoryApi }) {
     return { offset, count: parseCount(fields.viewCount, roomAt(offset)) };
   }
 
-  const onAllocate = (event: FormEvent) => {
-    event.preventDefault();
+  const allocate = () => {
     if (!canAllocate(state)) return;
     const size = parseSize(fields.size);
     if (report({ size }) && size.ok) void actions.allocate(size.value);
   };
 
-  const onFill = (event: FormEvent) => {
-    event.preventDefault();
+  const fill = () => {
     if (!canFill(state)) return;
     const { offset, count } = parseRange();
     if (report({ viewOffset: offset, viewCount: count }) && offset.ok && count.ok) void actions.fill(offset.value, count.value);
   };
+
+  const release = () => {
+    if (canRelease(state)) void actions.release();
+  };
+
+  const submit = (run: () => void) => (event: FormEvent) => {
+    event.preventDefault();
+    run();
+  };
+
+  // The shortcuts run what the buttons run, with the state of this render.
+  const shortcutActions = useRef<Record<ShortcutAction, () => void>>({ allocate, fill, release });
+  useEffect(() => {
+    shortcutActions.current = { allocate, fill, release };
+  });
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const action = shortcutOf(event);
+      if (!action) return;
+      event.preventDefault();
+      shortcutActions.current[action]();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   const onVerify = () => {
     if (!canVerify(state)) return;
@@ -100,12 +126,12 @@ export function App({ api }: { api: SharedMemoryApi }) {
         <p>Pages allocated by a kernel driver and mapped into this app: both sides read and write the same memory, no copies.</p>
       </header>
 
-      <BackendBanner status={state.status} canStartDriver={canStartDriver(state)} onStartDriver={() => void actions.startDriver()} />
+      <BackendBanner status={state.status} transport={transport} canStartDriver={canStartDriver(state)} onStartDriver={() => void actions.startDriver()} />
       <ErrorAlert error={state.error} onDismiss={actions.dismissError} />
 
       <div className="window__body">
         <div className="window__controls">
-          <form className="panel" onSubmit={onAllocate} aria-label="Allocation" noValidate>
+          <form className="panel" onSubmit={submit(allocate)} aria-label="Allocation" noValidate>
             <h2>Allocation</h2>
             <NumberField
               label="Size (bytes)"
@@ -119,23 +145,39 @@ export function App({ api }: { api: SharedMemoryApi }) {
               disabled={allocation !== null}
             />
             <div className="buttons">
-              <button type="submit" disabled={!canAllocate(state)}>
+              <button
+                type="submit"
+                disabled={!canAllocate(state)}
+                title={titleWithShortcut('Allocate memory', 'allocate')}
+                aria-keyshortcuts={SHORTCUTS.allocate.label}
+              >
                 Allocate memory
               </button>
-              <button type="button" onClick={() => void actions.release()} disabled={!canRelease(state)}>
+              <button
+                type="button"
+                onClick={release}
+                disabled={!canRelease(state)}
+                title={titleWithShortcut('Release memory', 'release')}
+                aria-keyshortcuts={SHORTCUTS.release.label}
+              >
                 Release memory
               </button>
             </div>
           </form>
 
-          <form className="panel" onSubmit={onFill} aria-label="View range" noValidate>
+          <form className="panel" onSubmit={submit(fill)} aria-label="View range" noValidate>
             <h2>View</h2>
             <div className="field-row">
               <NumberField label="Offset (bytes)" value={fields.viewOffset} onChange={edit('viewOffset')} error={errors.viewOffset ?? null} />
               <NumberField label="Count (values)" value={fields.viewCount} onChange={edit('viewCount')} error={errors.viewCount ?? null} />
             </div>
             <div className="buttons">
-              <button type="submit" disabled={!canFill(state)}>
+              <button
+                type="submit"
+                disabled={!canFill(state)}
+                title={titleWithShortcut('Fill view', 'fill')}
+                aria-keyshortcuts={SHORTCUTS.fill.label}
+              >
                 Fill view
               </button>
               <button type="button" onClick={onVerify} disabled={!canVerify(state)}>
@@ -175,6 +217,10 @@ export function App({ api }: { api: SharedMemoryApi }) {
               Refresh status
             </button>
           </div>
+        </div>
+
+        <div className="window__inspector">
+          <MemoryInspector api={api} mappedSize={mappedSize} canWrite={canWrite(state)} onWrite={actions.write} />
         </div>
       </div>
     </main>

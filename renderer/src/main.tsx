@@ -15,6 +15,6 @@ document.documentElement.dataset.transport = transport;
 if (transport === 'web-socket') dropTokenFromAddress(window.location.href, (...args) => window.history.replaceState(...args));
 createRoot(root).render(
   <StrictMode>
-    <App api={api} />
+    <App api={api} transport={transport} />
   </StrictMode>,
 );

@@ -1,5 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { splitReason } from './backend-banner.js';
+import { restartAdvice, SERVICE_STATE_WORDS, splitReason } from './backend-banner.js';
+
+describe('the banner\'s words', () => {
+  it('names every driver service state in words, never its token', () => {
+    expect(Object.values(SERVICE_STATE_WORDS).some((words) => words.includes('-'))).toBe(false);
+    expect(SERVICE_STATE_WORDS).toEqual({
+      running: 'running',
+      stopped: 'installed, stopped',
+      'not-installed': 'not installed',
+      unknown: 'state unknown',
+    });
+  });
+
+  it('says what starting again means where the window runs', () => {
+    expect(restartAdvice('electron')).toContain('quit SharedMemory and open it again');
+    expect(restartAdvice('web-socket')).toContain('npm run start:web');
+    expect(restartAdvice('web-socket')).not.toContain('app again');
+  });
+});
 
 describe('splitReason', () => {
   it.each([

@@ -1,10 +1,13 @@
 // Says which driver the window talks to. The simulated driver is announced
 // plainly, with how to get the real one; an installed but stopped driver gets
 // a Start driver button when this process may start it.
-import type { Status } from '../../../api/shared-memory-api.js';
+import type { DriverServiceStatus, Status } from '../../../api/shared-memory-api.js';
+import type { TransportKind } from '../transport/create-api.js';
 
 interface Props {
   status: Status | null;
+  /** Where the window runs: what "start again" means differs. */
+  transport: TransportKind;
   canStartDriver: boolean;
   onStartDriver: () => void;
 }
@@ -23,7 +26,22 @@ export function splitReason(reason: string): { headline: string; details: string
   return { headline: reason.slice(0, end), details: reason.slice(end).replace(/^\.\s*/, '').trim() };
 }
 
-export function BackendBanner({ status, canStartDriver, onStartDriver }: Props) {
+/** The driver service's state in words, not its token. */
+export const SERVICE_STATE_WORDS: Record<DriverServiceStatus['state'], string> = {
+  running: 'running',
+  stopped: 'installed, stopped',
+  'not-installed': 'not installed',
+  unknown: 'state unknown',
+};
+
+/** What to do after installing the real driver, true for where the window runs. */
+export function restartAdvice(transport: TransportKind): string {
+  return transport === 'electron'
+    ? 'then quit SharedMemory and open it again.'
+    : 'then stop the browser-mode server (Ctrl+C where npm run start:web runs), start it again and open the new address it prints.';
+}
+
+export function BackendBanner({ status, transport, canStartDriver, onStartDriver }: Props) {
   if (!status) return null;
   const { backend, driverService } = status;
   const { headline, details } = splitReason(backend.reason);
@@ -37,12 +55,12 @@ export function BackendBanner({ status, canStartDriver, onStartDriver }: Props) 
       {backend.simulated ? (
         <p className="banner__howto">
           The app works the same with it, but no kernel is involved. To use the real driver, install it (on
-          Windows the SharedMemory installer, on Linux the kernel module; see the README) and start the app again.
+          Windows the SharedMemory installer, on Linux the kernel module; see the README), {restartAdvice(transport)}
         </p>
       ) : null}
       {driverService ? (
         <p className="banner__service">
-          Driver service: <strong>{driverService.state}</strong> — {driverService.detail}{' '}
+          Driver service: <strong>{SERVICE_STATE_WORDS[driverService.state]}</strong> — {driverService.detail}{' '}
           {driverService.canStart ? (
             <button type="button" onClick={onStartDriver} disabled={!canStartDriver}>
               Start driver

@@ -15,7 +15,9 @@ export function StatusPanel({ phase, status, notice }: Props) {
   const a = status?.allocation ?? null;
   const d = status?.device ?? null;
   return (
-    <section className="panel status" role="status" aria-label="Status">
+    // A live region that announces only what changed (aria-atomic false),
+    // not the whole panel on every update.
+    <section className="panel status" role="status" aria-label="Status" aria-atomic="false">
       <h2>Status</h2>
       <dl>
         <dt>State</dt>

@@ -114,3 +114,11 @@ describe('formatBytes', () => {
     expect(formatBytes(100)).toBe('100 bytes');
   });
 });
+
+describe('parseOffset for any byte (the inspector)', () => {
+  it('takes odd offsets too, still inside the mapping', () => {
+    expect(parseOffset('0x11', 4096, { anyByte: true })).toEqual({ ok: true, value: 17 });
+    expect(parseOffset('4096', 4096, { anyByte: true }).ok).toBe(false);
+    expect(parseOffset('0x11', 4096).ok).toBe(false);
+  });
+});

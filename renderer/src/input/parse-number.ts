@@ -64,15 +64,15 @@ export function sizeAboveDriverMax(input: string, maxSize: number): string | nul
   return `Above the driver's maximum of ${formatBytes(maxSize)}: the driver will refuse it.`;
 }
 
-/** A byte offset into the allocation: even, inside it. */
-export function parseOffset(input: string, mappedSize: number): Parsed<number> {
+/** A byte offset into the allocation: inside it, and even unless any byte will do (the inspector). */
+export function parseOffset(input: string, mappedSize: number, { anyByte = false } = {}): Parsed<number> {
   const text = input.trim();
   if (text === '') return fail('Enter a byte offset, e.g. 0 or 0x100.');
   const n = parseUnsigned(text);
   if (n === null) {
     return fail(describeNonInteger(text, 'The offset') ?? `"${text}" is not an offset: use decimal (256) or hex (0x100).`);
   }
-  if (n % 2n !== 0n) return fail('The offset must be even: the values are 16-bit.');
+  if (!anyByte && n % 2n !== 0n) return fail('The offset must be even: the values are 16-bit.');
   if (n >= BigInt(mappedSize)) {
     return fail(`The offset must be below the mapped size, ${toHex(mappedSize)} (${mappedSize} bytes).`);
   }
