@@ -38,7 +38,7 @@ export const SERVICE_STATE_WORDS: Record<DriverServiceStatus['state'], string> =
 export function restartAdvice(transport: TransportKind): string {
   return transport === 'electron'
     ? 'then quit SharedMemory and open it again.'
-    : 'then stop the browser-mode server (Ctrl+C where npm run start:web runs), start it again and open the new address it prints.';
+    : 'then stop npm run start:web (Ctrl+C), run it again and open the new address it prints.';
 }
 
 export function BackendBanner({ status, transport, canStartDriver, onStartDriver }: Props) {
@@ -54,8 +54,8 @@ export function BackendBanner({ status, transport, canStartDriver, onStartDriver
       {details ? <p className="banner__reason">{details}</p> : null}
       {backend.simulated ? (
         <p className="banner__howto">
-          The app works the same with it, but no kernel is involved. To use the real driver, install it (on
-          Windows the SharedMemory installer, on Linux the kernel module; see the README), {restartAdvice(transport)}
+          It works the same, but no kernel is involved. For the real driver, install it (Windows: the SharedMemory
+          installer; Linux: the kernel module; see the README), {restartAdvice(transport)}
         </p>
       ) : null}
       {driverService ? (
