@@ -1,89 +1,17 @@
 // The Electron main process against a recording stand-in for the `electron`
 // module (the Electron runtime cannot run here): the window's security
 // settings, the app protocol and its CSP, navigation/new-window/permission
-// refusals, the IPC handlers, and release-and-close on quit.
+// refusals, the IPC handlers, the menu, one instance, load failures shown,
+// and release-and-close on quit.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { apiNames, ipcChannel } from '../api/shared-memory-api.js';
+import { apiNames, EXPORT_CHANNEL, ipcChannel } from '../api/api-names.js';
+import { menuRoles } from './app-menu.js';
+import { recorded } from './testing/electron-stand-in.js';
+import { DEFAULT_WINDOW_SIZE } from './window-defaults.js';
 
 type Listener = (...args: unknown[]) => unknown;
 
-const recorded = vi.hoisted(() => {
-  const appListeners = new Map<string, ((...args: unknown[]) => unknown)[]>();
-  return {
-    appListeners,
-    schemes: [] as unknown[],
-    protocolHandlers: new Map<string, (request: Request) => Promise<Response>>(),
-    ipcHandlers: new Map<string, (...args: unknown[]) => Promise<unknown>>(),
-    windows: [] as { options: Record<string, unknown>; loadedUrl: string | null }[],
-    permissionRequest: null as null | ((...args: unknown[]) => void),
-    permissionCheck: null as null | ((...args: unknown[]) => boolean),
-    headersReceived: null as null | ((details: unknown, callback: (r: unknown) => void) => void),
-    sandboxEnabled: false,
-    quitCalls: 0,
-    ready: null as null | Promise<void>,
-  };
-});
-
-vi.mock('electron', () => {
-  const on = (event: string, listener: Listener) => {
-    const list = recorded.appListeners.get(event) ?? [];
-    list.push(listener);
-    recorded.appListeners.set(event, list);
-  };
-  class BrowserWindow {
-    private readonly record: { options: Record<string, unknown>; loadedUrl: string | null };
-    constructor(options: Record<string, unknown>) {
-      this.record = { options, loadedUrl: null };
-      recorded.windows.push(this.record);
-    }
-    once(): void {}
-    show(): void {}
-    loadURL(url: string): Promise<void> {
-      this.record.loadedUrl = url;
-      return Promise.resolve();
-    }
-  }
-  recorded.ready = Promise.resolve();
-  return {
-    app: {
-      on,
-      enableSandbox: () => {
-        recorded.sandboxEnabled = true;
-      },
-      whenReady: () => recorded.ready,
-      quit: () => {
-        recorded.quitCalls += 1;
-      },
-      exit: () => undefined,
-    },
-    BrowserWindow,
-    ipcMain: {
-      handle: (channel: string, listener: (...args: unknown[]) => Promise<unknown>) =>
-        recorded.ipcHandlers.set(channel, listener),
-      removeHandler: (channel: string) => recorded.ipcHandlers.delete(channel),
-    },
-    protocol: {
-      registerSchemesAsPrivileged: (schemes: unknown[]) => recorded.schemes.push(...schemes),
-      handle: (scheme: string, handler: (request: Request) => Promise<Response>) =>
-        recorded.protocolHandlers.set(scheme, handler),
-    },
-    session: {
-      defaultSession: {
-        setPermissionRequestHandler: (handler: (...args: unknown[]) => void) => {
-          recorded.permissionRequest = handler;
-        },
-        setPermissionCheckHandler: (handler: (...args: unknown[]) => boolean) => {
-          recorded.permissionCheck = handler;
-        },
-        webRequest: {
-          onHeadersReceived: (handler: (details: unknown, callback: (r: unknown) => void) => void) => {
-            recorded.headersReceived = handler;
-          },
-        },
-      },
-    },
-  };
-});
+vi.mock('electron', async () => (await import('./testing/electron-stand-in.js')).electronStandIn);
 
 // main.ts serves ../renderer relative to itself; from the sources that is
 // renderer/, whose index.html is the page's source: enough to serve.
@@ -123,15 +51,19 @@ describe('Electron main process', () => {
       webSecurity: true,
       allowRunningInsecureContent: false,
       webviewTag: false,
+      disableBlinkFeatures: 'Auxclick',
     });
+    expect(window?.options).toMatchObject({ ...DEFAULT_WINDOW_SIZE, useContentSize: true });
     expect(String(prefs.preload)).toMatch(/preload[\\/]preload\.cjs$/);
     expect(window?.loadedUrl).toBe('app://sharedmemory/index.html');
     expect(recorded.sandboxEnabled).toBe(true);
     expect(recorded.schemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
   });
 
-  it('registers one IPC handler per API channel, which checks the sender', async () => {
-    expect([...recorded.ipcHandlers.keys()].sort()).toEqual(apiNames.map(ipcChannel).sort());
+  it('registers one IPC handler per API channel and the export, each checking the sender', async () => {
+    expect([...recorded.ipcHandlers.keys()].sort()).toEqual([...apiNames.map(ipcChannel), EXPORT_CHANNEL].sort());
+    const exported = await recorded.ipcHandlers.get(EXPORT_CHANNEL)?.({ senderFrame: { url: 'https://example.com/' } }, {});
+    expect(exported).toMatchObject({ ok: false, error: { kind: 'forbidden-sender' } });
     const allocate = recorded.ipcHandlers.get(ipcChannel('allocate'));
     const foreign = await allocate?.({ senderFrame: { url: 'https://example.com/' } }, { size: 4096 });
     expect(foreign).toMatchObject({ ok: false, error: { kind: 'forbidden-sender' } });
@@ -180,6 +112,41 @@ describe('Electron main process', () => {
     recorded.permissionRequest?.({}, 'media', callback);
     expect(callback).toHaveBeenCalledWith(false);
     expect(recorded.permissionCheck?.({}, 'clipboard-read')).toBe(false);
+    // The one exception: the inspector's Copy writes sanitized text.
+    expect(recorded.permissionCheck?.({}, 'clipboard-sanitized-write')).toBe(true);
+  });
+
+  it('sets a menu without Reload or DevTools', () => {
+    const roles = menuRoles(recorded.menuTemplate as Parameters<typeof menuRoles>[0]);
+    expect(roles).toContain('copy');
+    for (const role of ['reload', 'forceReload', 'toggleDevTools']) expect(roles).not.toContain(role);
+  });
+
+  it('holds the single-instance lock, and a second launch focuses the window', () => {
+    expect(recorded.singleInstanceLockAsked).toBe(1);
+    const [window] = recorded.windows;
+    const before = window?.focused ?? 0;
+    for (const listener of recorded.appListeners.get('second-instance') ?? []) listener();
+    expect(window?.focused).toBe(before + 1);
+  });
+
+  it('logs and shows a window that fails to load or loses its preload, instead of a blank window', () => {
+    const [window] = recorded.windows;
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => errors.push(args);
+    try {
+      window?.contentsListeners.get('did-fail-load')?.({}, -6, 'ERR_FILE_NOT_FOUND', 'app://sharedmemory/index.html', true);
+      window?.contentsListeners.get('preload-error')?.({}, '/app/preload.cjs', new Error('Unexpected token'));
+    } finally {
+      console.error = original;
+    }
+    expect(recorded.errorBoxes).toEqual([
+      { title: 'SharedMemory cannot show its window', content: expect.stringContaining('ERR_FILE_NOT_FOUND (-6)') as unknown },
+      { title: 'SharedMemory cannot connect its window', content: expect.stringContaining('/app/preload.cjs failed: Unexpected token') as unknown },
+    ]);
+    expect(errors).toHaveLength(2);
+    expect(window?.shown).toBeGreaterThan(0);
   });
 
   it('on quit, releases the allocation and closes the device before quitting', async () => {

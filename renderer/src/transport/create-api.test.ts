@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiNames, BRIDGE_KEY } from '../../../api/shared-memory-api.js';
-import { createApi } from './create-api.js';
+import { createApi, MISSING_BRIDGE_MESSAGE } from './create-api.js';
 
 const status = {
   backend: { kind: 'simulated', reason: 'Simulated driver — the kernel driver is not installed', simulated: true },
@@ -55,5 +55,24 @@ describe('createApi', () => {
     expect(createApi(window).transport).toBe('web-socket');
     Reflect.deleteProperty(window, BRIDGE_KEY);
     expect(createApi(window).transport).toBe('web-socket');
+  });
+
+  it('inside the app without a bridge, says the preload is missing and opens no socket', async () => {
+    const sockets: string[] = [];
+    const host = {
+      location: { protocol: 'app:', host: 'sharedmemory', search: '', href: 'app://sharedmemory/index.html' },
+      WebSocket: function WebSocket(url: string) {
+        sockets.push(url);
+      },
+    } as unknown as Window;
+    const { api, transport } = createApi(host);
+    expect(transport).toBe('electron');
+    const r = await api.getStatus({});
+    expect(r).toMatchObject({ ok: false, error: { kind: 'transport', hint: expect.stringContaining('start it again') as unknown } });
+    if (!r.ok) {
+      expect(r.error.message).toContain(MISSING_BRIDGE_MESSAGE);
+      expect(r.error.message).not.toContain('start:web');
+    }
+    expect(sockets).toEqual([]);
   });
 });
