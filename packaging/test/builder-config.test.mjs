@@ -97,3 +97,27 @@ test('the icons are real images of the sizes electron-builder wants', () => {
   const widths = Array.from({ length: count }, (_, i) => ico[6 + 16 * i] || 256);
   for (const size of [16, 32, 48, 256]) assert.ok(widths.includes(size), `icon.ico has ${size}px (has ${widths})`);
 });
+
+const EXPECTED_FUSES = {
+  runAsNode: false,
+  enableNodeOptionsEnvironmentVariable: false,
+  enableNodeCliInspectArguments: false,
+  onlyLoadAppFromAsar: true,
+  enableEmbeddedAsarIntegrityValidation: true,
+  grantFileProtocolExtraPrivileges: false,
+};
+
+test('Electron fuses: no running as Node, no NODE_OPTIONS or --inspect, app code only from a checked asar', () => {
+  assert.deepEqual(config().electronFuses, EXPECTED_FUSES);
+  // The packaged app must be an asar for onlyLoadAppFromAsar to leave it runnable.
+  assert.notEqual(config().asar, false);
+});
+
+test('every fuse named is one electron-builder flips, and a misspelt one is rejected', () => {
+  // electron-builder's packager maps each option to @electron/fuses by name.
+  const packager = readFileSync(join(root, 'node_modules/app-builder-lib/out/platformPackager.js'), 'utf8');
+  for (const name of Object.keys(EXPECTED_FUSES)) assert.ok(packager.includes(`fuses.${name}`), `electron-builder reads fuses.${name}`);
+  const cfg = config();
+  cfg.electronFuses.runAsNodee = false;
+  assert.ok(errorsOf(cfg).some((e) => e.includes('/electronFuses') && e.includes('runAsNodee')), errorsOf(cfg).join('\n'));
+});
