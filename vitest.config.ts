@@ -13,6 +13,7 @@ export default defineConfig({
       'preload/**/*.test.ts',
       'server/**/*.test.ts',
       'renderer/**/*.test.{ts,tsx}',
+      'scripts/**/*.test.ts',
     ],
     environment: 'node',
     // Two shared CPU cores: a couple of workers is as fast as more, and calmer.

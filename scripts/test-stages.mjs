@@ -14,7 +14,7 @@ export const stages = [
   },
   {
     name: 'lint',
-    description: 'ESLint over all TypeScript and JavaScript (typescript-eslint type-aware, React hooks rules), no warnings allowed',
+    description: 'ESLint over all TypeScript and JavaScript (typescript-eslint type-aware, React hooks rules), no warnings allowed; Electronegativity over electron/, preload/, renderer/ against security/electronegativity-baseline.json',
     command: 'npm run --silent lint',
   },
   {
