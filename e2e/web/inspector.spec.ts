@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Page } from '@playwright/test';
 import WebSocket from 'ws';
 import { ROOT } from '../support/web-server.js';
 import { expectState, windowParts } from '../support/window-flow.js';
@@ -12,7 +13,7 @@ import { expect, test } from './fixtures.js';
 
 const OUTPUT = join(ROOT, 'e2e', 'output');
 
-const inspectorParts = (page: import('@playwright/test').Page) => {
+const inspectorParts = (page: Page) => {
   const region = page.getByRole('region', { name: 'Memory inspector' });
   const grid = region.getByRole('grid', { name: 'Hex dump' });
   return {
@@ -28,7 +29,7 @@ const inspectorParts = (page: import('@playwright/test').Page) => {
   };
 };
 
-async function allocate(page: import('@playwright/test').Page, size: string): Promise<void> {
+async function allocate(page: Page, size: string): Promise<void> {
   const w = windowParts(page);
   await expectState(w.status, 'Not allocated');
   await w.size.fill(size);
