@@ -27,6 +27,11 @@ describe('the window\'s Content-Security-Policy', () => {
     expect(meta).toEqual(full);
   });
 
+  it('allows inline scripts only for the dev server, and says so explicitly', () => {
+    expect(contentSecurityPolicy({ connect: ["'self'"] })).not.toContain('unsafe-inline');
+    expect(directives(contentSecurityPolicy({ connect: ["'self'"], devServer: true })).get('script-src')).toBe("'self' 'unsafe-inline'");
+  });
+
   it('refuses an empty connect-src rather than writing a broken policy', () => {
     expect(() => contentSecurityPolicy({ connect: [] })).toThrow(/connect-src/);
   });

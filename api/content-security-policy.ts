@@ -23,11 +23,21 @@ export interface PolicyOptions {
   connect: readonly string[];
   /** A <meta> policy may not carry frame-ancestors (browsers ignore it there, with a warning). */
   forMetaTag?: boolean;
+  /**
+   * Vite's dev server (`npm run dev` only, never a build): its React refresh
+   * preamble is an inline script.
+   */
+  devServer?: boolean;
 }
 
-export function contentSecurityPolicy({ connect, forMetaTag = false }: PolicyOptions): string {
+export function contentSecurityPolicy({ connect, forMetaTag = false, devServer = false }: PolicyOptions): string {
   if (connect.length === 0) throw new Error('connect-src needs at least one source (use "\'none\'")');
+  const valueOf = (name: string, value: string): string => {
+    if (name === 'connect-src') return connect.join(' ');
+    if (name === 'script-src' && devServer) return `${value} 'unsafe-inline'`;
+    return value;
+  };
   return POLICY.filter(([name]) => !(forMetaTag && name === 'frame-ancestors'))
-    .map(([name, value]) => `${name} ${name === 'connect-src' ? connect.join(' ') : value}`)
+    .map(([name, value]) => `${name} ${valueOf(name, value)}`)
     .join('; ');
 }

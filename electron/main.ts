@@ -12,8 +12,10 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, session } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { contentSecurityPolicy } from '../api/content-security-policy.js';
 import { appMenuTemplate } from './app-menu.js';
 import { APP_ENTRY_URL, ELECTRON_CSP, handleAppProtocol, registerAppScheme } from './app-protocol.js';
+import { devServerOrigin, isDevServerFrame } from './dev-server.js';
 import { exportSourceOf, registerExportHandler } from './export/export-handler.js';
 import { isAppFrameUrl, registerApiHandlers } from './ipc/api-handlers.js';
 import {
@@ -28,6 +30,14 @@ import { SharedMemoryService } from './service/shared-memory-service.js';
 import { DEFAULT_WINDOW_SIZE, MIN_WINDOW_SIZE } from './window-defaults.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// npm run dev: the renderer from Vite's dev server, with hot reload (unpackaged only).
+const devOrigin = devServerOrigin(process.env.SHAREDMEMORY_DEV_SERVER_URL, app.isPackaged);
+const entryUrl = devOrigin ? `${devOrigin}/` : APP_ENTRY_URL;
+const isTrustedFrame = (url: string | undefined | null): boolean =>
+  isAppFrameUrl(url) || (devOrigin !== null && isDevServerFrame(url, devOrigin));
+const pagePolicy = devOrigin
+  ? contentSecurityPolicy({ connect: ["'self'", devOrigin.replace(/^http/, 'ws')], devServer: true })
+  : ELECTRON_CSP;
 const rendererDir = join(here, '..', 'renderer');
 const preloadPath = join(here, '..', 'preload', 'preload.cjs');
 
@@ -114,9 +124,9 @@ function createWindow(): BrowserWindow {
     window.show();
     reportFailure('SharedMemory cannot show its window', `Loading ${url} failed: ${description} (${code}). Reinstall SharedMemory.`);
   });
-  window.loadURL(APP_ENTRY_URL).catch((error: unknown) => {
+  window.loadURL(entryUrl).catch((error: unknown) => {
     // did-fail-load has reported it; this keeps the rejection from going unhandled.
-    console.error(`SharedMemory: loadURL(${APP_ENTRY_URL}) failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`SharedMemory: loadURL(${entryUrl}) failed: ${error instanceof Error ? error.message : String(error)}`);
   });
   return window;
 }
@@ -159,18 +169,18 @@ app
   .whenReady()
   .then(async () => {
     if (!firstInstance) return;
-    Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate({ platform: process.platform, development: !app.isPackaged && process.env.SHAREDMEMORY_DEV === '1' })));
+    Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate({ platform: process.platform, development: devOrigin !== null })));
     // Only the inspector's Copy (sanitized clipboard writes); nothing else, not even reading the clipboard.
     const allowed = (permission: string): boolean => permission === 'clipboard-sanitized-write';
     session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(allowed(permission)));
     session.defaultSession.setPermissionCheckHandler((_contents, permission) => allowed(permission));
     // Anything not served by the app protocol gets the same policy.
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [ELECTRON_CSP] } });
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [pagePolicy] } });
     });
     handleAppProtocol(rendererDir);
     service = await createService();
-    registerApiHandlers(ipcMain, service, isAppFrameUrl);
+    registerApiHandlers(ipcMain, service, isTrustedFrame);
     const window = createWindow();
     mainWindow = window;
     window.on('closed', () => {
@@ -179,7 +189,7 @@ app
     registerExportHandler(ipcMain, {
       ...exportSourceOf(service),
       chooseFile: (name) => chooseExportFile(window, name),
-      isTrustedFrame: isAppFrameUrl,
+      isTrustedFrame,
     });
   })
   .catch((error: unknown) => {
