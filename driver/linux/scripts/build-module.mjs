@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kernelVersion } from '../../../e2e/vm/vm.mjs';
+import { kernelVersion } from './kernel-version.mjs';
 
 const sourceDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const projectRoot = resolve(sourceDir, '../..');

@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { PROJECT_ROOT, kernelVersion, startVm } from '../../../e2e/vm/vm.mjs';
+import { PROJECT_ROOT, startVm } from '../../../e2e/vm/vm.mjs';
+import { kernelVersion } from '../scripts/kernel-version.mjs';
 
 const { values } = parseArgs({
   options: {
