@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run build:driver:linux: builds sharedmemory.ko with Kbuild against $KDIR
 // or the newest installed linux-headers-*-amd64 (the kernel the test VM
-// boots), and copies it to dist/driver/linux/sharedmemory.ko.
+// boots), warnings fatal (SHM_WERROR=1, see Kbuild), and copies it to
+// dist/driver/linux/sharedmemory.ko.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -14,7 +15,7 @@ const kdir = process.env.KDIR ?? `/usr/src/linux-headers-${kernelVersion()}`;
 const outDir = join(projectRoot, 'dist/driver/linux');
 
 try {
-  execFileSync('make', ['-C', kdir, `M=${sourceDir}`, 'modules'], { stdio: 'inherit' });
+  execFileSync('make', ['-C', kdir, `M=${sourceDir}`, 'SHM_WERROR=1', 'modules'], { stdio: 'inherit' });
 } catch {
   console.error(`build:driver:linux: Kbuild failed against ${kdir}`);
   process.exit(1);
