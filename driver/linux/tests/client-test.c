@@ -149,6 +149,54 @@ static void *map(int fd, size_t len)
 	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 }
 
+/*
+ * Runs @fn(@arg) in a child process, so nothing it opens or maps outlives it.
+ * Its reason for failing comes back through a pipe into why[]; false if it
+ * failed or could not be run.
+ */
+static bool run_in_child(bool (*fn)(const void *arg), const void *arg)
+{
+	int report[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	why[0] = 0;
+	if (pipe(report)) {
+		snprintf(why, sizeof(why), "pipe: %s", strerror(errno));
+		return false;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(why, sizeof(why), "fork: %s", strerror(errno));
+		close(report[0]);
+		close(report[1]);
+		return false;
+	}
+	if (pid == 0) {
+		bool ok;
+
+		close(report[0]);
+		ok = fn(arg);
+		if (!ok && write(report[1], why, strlen(why) + 1) < 0)
+			_exit(2);
+		_exit(ok ? 0 : 1);
+	}
+	close(report[1]);
+	n = read(report[0], why, sizeof(why) - 1);
+	why[n > 0 ? n : 0] = 0;
+	close(report[0]);
+	if (waitpid(pid, &status, 0) != pid) {
+		snprintf(why, sizeof(why), "waitpid: %s", strerror(errno));
+		return false;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (!why[0])
+			snprintf(why, sizeof(why), "the process ended with status %#x", status);
+		return false;
+	}
+	return true;
+}
+
 /* ---- scenarios ------------------------------------------------------- */
 
 static bool t_query(void)
@@ -941,8 +989,9 @@ static bool read_u64(const char *path, unsigned long long *value)
  * set: ALLOCATE of 16 MiB must fail with ENOMEM below the limit, and succeed
  * and show in memory.current above it; either way nothing stays charged.
  */
-static bool memcg_child(bool below_limit)
+static bool memcg_child(const void *arg)
 {
+	const bool below_limit = *(const bool *)arg;
 	const unsigned long long size = 16 * MIB;
 	unsigned long long before, during, after;
 	struct shm_allocate a;
@@ -981,30 +1030,9 @@ static bool memcg_child(bool below_limit)
 /* Runs memcg_child in a fresh process under memory.max = @max. */
 static bool memcg_case(const char *max, bool below_limit)
 {
-	int report[2], status;
-	ssize_t n;
-	pid_t pid;
-
 	CHECK(write_file(CGROUP_DIR "/memory.max", max), "memory.max %s: %s", max,
 	      strerror(errno));
-	CHECK(pipe(report) == 0, "pipe");
-	pid = fork();
-	CHECK(pid >= 0, "fork");
-	if (pid == 0) {
-		bool ok = memcg_child(below_limit);
-
-		if (!ok && write(report[1], why, strlen(why) + 1) < 0)
-			_exit(2);
-		_exit(ok ? 0 : 1);
-	}
-	close(report[1]);
-	n = read(report[0], why, sizeof(why) - 1);
-	why[n > 0 ? n : 0] = 0;
-	close(report[0]);
-	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "the process in the cgroup (memory.max %s) ended with status %#x", max, status);
-	return true;
+	return run_in_child(memcg_child, &below_limit);
 }
 
 /*
@@ -1102,52 +1130,37 @@ static const struct scenario scenarios[] = {
  * handles or mappings behind for the next. The totals are checked twice:
  * by the scenario after its own cleanup, and here after the process is gone.
  */
-static bool run_scenario(const struct scenario *s, unsigned long long b0, unsigned int a0)
+struct scenario_run {
+	const struct scenario *s;
+	unsigned long long b0;	/* the totals at the scenario's start */
+	unsigned int a0;
+};
+
+static bool scenario_child(const void *arg)
 {
+	const struct scenario_run *r = arg;
 	unsigned long long b1;
 	unsigned int a1;
-	int report[2], status;
-	ssize_t n;
-	pid_t pid;
 
-	why[0] = 0;
-	if (pipe(report)) {
-		snprintf(why, sizeof(why), "pipe: %s", strerror(errno));
+	if (!r->s->run())
+		return false;
+	if (!(totals(&b1, &a1) && b1 == r->b0 && a1 == r->a0)) {
+		snprintf(why, sizeof(why),
+			 "left %llu bytes / %u allocations, started at %llu / %u",
+			 b1, a1, r->b0, r->a0);
 		return false;
 	}
-	pid = fork();
-	if (pid < 0) {
-		snprintf(why, sizeof(why), "fork: %s", strerror(errno));
-		return false;
-	}
-	if (pid == 0) {
-		bool ok;
+	return true;
+}
 
-		close(report[0]);
-		ok = s->run();
-		if (ok && !(totals(&b1, &a1) && b1 == b0 && a1 == a0)) {
-			ok = false;
-			snprintf(why, sizeof(why),
-				 "left %llu bytes / %u allocations, started at %llu / %u",
-				 b1, a1, b0, a0);
-		}
-		if (!ok && write(report[1], why, strlen(why) + 1) < 0)
-			_exit(2);
-		_exit(ok ? 0 : 1);
-	}
-	close(report[1]);
-	n = read(report[0], why, sizeof(why) - 1);
-	why[n > 0 ? n : 0] = 0;
-	close(report[0]);
-	if (waitpid(pid, &status, 0) != pid) {
-		snprintf(why, sizeof(why), "waitpid: %s", strerror(errno));
+static bool run_scenario(const struct scenario *s, unsigned long long b0, unsigned int a0)
+{
+	const struct scenario_run run = { .s = s, .b0 = b0, .a0 = a0 };
+	unsigned long long b1;
+	unsigned int a1;
+
+	if (!run_in_child(scenario_child, &run))
 		return false;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		if (!why[0])
-			snprintf(why, sizeof(why), "scenario process ended with status %#x", status);
-		return false;
-	}
 	/* Whatever the scenario did, the device must be back where it was. */
 	if (!(totals(&b1, &a1) && b1 == b0 && a1 == a0)) {
 		snprintf(why, sizeof(why), "after exit: %llu bytes / %u allocations, started at %llu / %u",
