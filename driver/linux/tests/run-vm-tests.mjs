@@ -95,10 +95,13 @@ try {
 // and the DKMS source tree (make dkms-source: the header in include/). Each
 // builds in a copy, so the module built above is left alone.
 function w1Clean(sourceDir) {
-  const said = execFileSync('make', ['-C', `/usr/src/linux-headers-${kernelVersion()}`, `M=${sourceDir}`, 'W=1', 'SHM_WERROR=1', 'modules'], {
+  const run = spawnSync('make', ['-C', `/usr/src/linux-headers-${kernelVersion()}`, `M=${sourceDir}`, 'W=1', 'SHM_WERROR=1', 'modules'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
   });
+  const said = `${run.stdout ?? ''}${run.stderr ?? ''}`;
+  if (run.status !== 0) throw new Error(said.trim() || `make ended with ${run.signal ?? run.status}`);
+  // Warnings -Werror does not cover (modpost's, for one) must not be there either.
   const warnings = said.split('\n').filter((line) => /warning:/i.test(line));
   if (warnings.length > 0) throw new Error(warnings.join('\n'));
 }
