@@ -978,6 +978,21 @@ static bool read_u64(const char *path, unsigned long long *value)
 	return n > 0 && sscanf(text, "%llu", value) == 1;
 }
 
+/* One "key value" line of a flat-keyed cgroup file such as memory.events. */
+static bool read_key(const char *path, const char *key, unsigned long long *value)
+{
+	char name[64];
+	bool found = false;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return false;
+	while (!found && fscanf(f, "%63s %llu", name, value) == 2)
+		found = !strcmp(name, key);
+	fclose(f);
+	return found;
+}
+
 /*
  * The per-CPU charge caches let memory.current move by up to 64 pages per CPU
  * without anyone allocating; 1 MiB is well under the 16 MiB asked for.
@@ -1005,10 +1020,17 @@ static bool memcg_child(const void *arg)
 	CHECK(fd >= 0, "open");
 	CHECK(read_u64(CGROUP_DIR "/memory.current", &before), "memory.current");
 	if (below_limit) {
+		unsigned long long hit_max = 0, oom_kills = 0;
+
 		EXPECT_ERRNO(allocate(fd, size, &a) ? 0 : -1, ENOMEM);
 		CHECK(read_u64(CGROUP_DIR "/memory.current", &after), "memory.current");
 		CHECK(after < before + CHARGE_SLACK,
 		      "memory.current %llu after the refused ALLOCATE, %llu before", after, before);
+		/* It was the cgroup's limit that refused, and no OOM killer ran. */
+		CHECK(read_key(CGROUP_DIR "/memory.events", "max", &hit_max) && hit_max > 0,
+		      "memory.events: the limit was never hit");
+		CHECK(read_key(CGROUP_DIR "/memory.events", "oom_kill", &oom_kills) && oom_kills == 0,
+		      "memory.events: %llu OOM kills", oom_kills);
 		/* The handle is not left busy. */
 		EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_RELEASE), ENODATA);
 	} else {
