@@ -7,11 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kernelVersion } from './kernel-version.mjs';
+import { kernelBuildDir } from './kernel-version.mjs';
 
 const sourceDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const projectRoot = resolve(sourceDir, '../..');
-const kdir = process.env.KDIR ?? `/usr/src/linux-headers-${kernelVersion()}`;
+const kdir = kernelBuildDir();
 const outDir = join(projectRoot, 'dist/driver/linux');
 
 try {

@@ -27,3 +27,8 @@ export function kernelVersion() {
     throw new Error('no linux-headers-*-amd64 with a matching /boot/vmlinuz-*: install linux-image-amd64 and linux-headers-amd64');
   return versions.at(-1);
 }
+
+/** The kernel build tree to build the module against: $KDIR, else that kernel's headers. */
+export function kernelBuildDir() {
+  return process.env.KDIR ?? `/usr/src/linux-headers-${kernelVersion()}`;
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The linux-vm test stage: builds the module, the C client (64- and 32-bit),
 // the fuzzer and the Node backend check, checks that make W=1 is clean in the
-// repository's and the DKMS source tree's layout, boots the Debian kernel under QEMU (e2e/vm/),
-// runs driver/linux/tests/guest-tests.sh as root in the guest, and fails on
+// repository's and the DKMS source tree's layout, boots the Debian kernel
+// under QEMU (e2e/vm/), runs driver/linux/tests/guest-tests.sh as root in the
+// guest, and fails on
 // any WARNING/BUG/Oops/KASAN/general protection line in the guest's kernel log;
 // then e2e/vm/self-test.mjs proves those verdicts can fail.
 //
@@ -17,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { PROJECT_ROOT, startVm } from '../../../e2e/vm/vm.mjs';
-import { kernelVersion } from '../scripts/kernel-version.mjs';
+import { kernelBuildDir, kernelVersion } from '../scripts/kernel-version.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -95,7 +96,7 @@ try {
 // and the DKMS source tree (make dkms-source: the header in include/). Each
 // builds in a copy, so the module built above is left alone.
 function w1Clean(sourceDir) {
-  const run = spawnSync('make', ['-C', `/usr/src/linux-headers-${kernelVersion()}`, `M=${sourceDir}`, 'W=1', 'SHM_WERROR=1', 'modules'], {
+  const run = spawnSync('make', ['-C', kernelBuildDir(), `M=${sourceDir}`, 'W=1', 'SHM_WERROR=1', 'modules'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
   });
