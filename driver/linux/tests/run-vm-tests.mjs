@@ -3,9 +3,8 @@
 // the fuzzer and the Node backend check, checks that make W=1 is clean in the
 // repository's and the DKMS source tree's layout, boots the Debian kernel
 // under QEMU (e2e/vm/), runs driver/linux/tests/guest-tests.sh as root in the
-// guest, and fails on
-// any WARNING/BUG/Oops/KASAN/general protection line in the guest's kernel log;
-// then e2e/vm/self-test.mjs proves those verdicts can fail.
+// guest, and fails on any WARNING/BUG/Oops/KASAN/general protection line in the
+// guest's kernel log; then e2e/vm/self-test.mjs proves those verdicts can fail.
 //
 //   node driver/linux/tests/run-vm-tests.mjs [--fuzz-seconds S] [--fuzz-iterations N]
 //        [--timeout S] [--kernel-log FILE]
