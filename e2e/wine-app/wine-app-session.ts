@@ -33,7 +33,7 @@ interface WinePrefixHandle {
 type WinePrefixClass = new (dir: string, options?: { commandLog?: string }) => WinePrefixHandle;
 const WinePrefix = UntypedWinePrefix as unknown as WinePrefixClass;
 const buildClient = untypedBuildClient as unknown as (into: string) => string;
-const buildDriverPackage = untypedBuildDriverPackage as unknown as () => string;
+const buildDriverPackage = untypedBuildDriverPackage;
 const fetchWindowsNode = untypedFetch as unknown as (prefix: WinePrefixHandle, cache: string) => string[];
 const prepareNodeRunDirectory = untypedPrepare as unknown as (prefix: WinePrefixHandle, cache: string, run: string) => void;
 const winRun = untypedWinRun as unknown as (
