@@ -22,6 +22,17 @@ export async function expectState(status: Locator, state: 'Allocated' | 'Not all
   await expect(status.getByTestId('status-state')).toHaveText(state);
 }
 
+/** Opens the window, allocates the default size and fills the view with the seed. */
+export async function openAllocatedAndFilled(page: Page, url: string): Promise<ReturnType<typeof windowParts>> {
+  await page.goto(url);
+  const w = windowParts(page);
+  await w.allocate.click();
+  await expectState(w.status, 'Allocated');
+  await w.fill.click();
+  await expect(w.view).toHaveValue(SEED_VIEW);
+  return w;
+}
+
 export interface FlowOptions {
   /** Called right after Fill view shows the seed, e.g. to save a screenshot. */
   afterFill?: () => Promise<void>;

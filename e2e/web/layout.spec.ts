@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { DEFAULT_WINDOW_SIZE } from '../../electron/window-defaults.js';
 import { ROOT } from '../support/web-server.js';
-import { expectState, SEED_VIEW, windowParts } from '../support/window-flow.js';
+import { openAllocatedAndFilled } from '../support/window-flow.js';
 import { expect, test } from './fixtures.js';
 
 const OUTPUT = join(ROOT, 'e2e', 'output');
@@ -26,12 +26,7 @@ async function expectOnScreen(page: Page, what: string, locator: Locator): Promi
 test.use({ viewport: DEFAULT_WINDOW_SIZE });
 
 test('at the default window size, the buttons, the view and Status are on screen together', async ({ page, server }) => {
-  await page.goto(server.url);
-  const w = windowParts(page);
-  await w.allocate.click();
-  await expectState(w.status, 'Allocated');
-  await w.fill.click();
-  await expect(w.view).toHaveValue(SEED_VIEW);
+  const w = await openAllocatedAndFilled(page, server.url);
 
   expect(await page.evaluate(() => window.scrollY)).toBe(0);
   for (const [what, locator] of [

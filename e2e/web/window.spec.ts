@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../support/web-server.js';
-import { expectState, runWindowFlow, SEED_VIEW, windowParts } from '../support/window-flow.js';
+import { expectState, openAllocatedAndFilled, runWindowFlow, SEED_VIEW, windowParts } from '../support/window-flow.js';
 import { expect, test } from './fixtures.js';
 
 const OUTPUT = join(ROOT, 'e2e', 'output');
@@ -162,12 +162,7 @@ test('works from the keyboard: Enter submits, Tab reaches the buttons', async ({
 });
 
 test('a server that goes away is reported in the window, and nothing shown is lost', async ({ page, server }) => {
-  await page.goto(server.url);
-  const w = windowParts(page);
-  await w.allocate.click();
-  await expectState(w.status, 'Allocated');
-  await w.fill.click();
-  await expect(w.view).toHaveValue(SEED_VIEW);
+  const w = await openAllocatedAndFilled(page, server.url);
 
   // The idle socket closes with the server; the next call tries to reconnect.
   await server.stop();
