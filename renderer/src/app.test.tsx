@@ -23,6 +23,8 @@ async function renderApp(api: FakeApi = createFakeApi()) {
 async function allocate(api: FakeApi) {
   fireEvent.click(button('Allocate memory'));
   await waitFor(() => expect(within(statusRegion()).getByText('Allocated')).toBeTruthy());
+  // The inspector reads its first rows after that; wait, so later counts of calls are the test's own.
+  await waitFor(() => expect(screen.getAllByRole('gridcell').length).toBeGreaterThan(0));
   return api;
 }
 
@@ -41,7 +43,7 @@ describe('the window, as the original dialog', () => {
   it('says plainly when the driver is simulated, and how to get the real one', async () => {
     await renderApp();
     expect(screen.getByText('Simulated driver — the kernel driver is not installed')).toBeTruthy();
-    expect(screen.getByText(/To use the real driver, install it/)).toBeTruthy();
+    expect(screen.getByText(/For the real driver, install it/)).toBeTruthy();
   });
 
   it('Allocate memory -> Fill view shows 10 … 1 -> Release memory disables Fill view', async () => {
