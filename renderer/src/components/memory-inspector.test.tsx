@@ -66,7 +66,7 @@ describe('the memory inspector', () => {
     fireEvent.change(within(inspector()).getByLabelText('Jump to offset'), { target: { value: '0x123457' } });
     fireEvent.click(within(inspector()).getByRole('button', { name: 'Go' }));
     await waitFor(() => expect(rowTexts()[0]?.startsWith('00123450')).toBe(true));
-    expect(screen.getByTestId('inspector-selection').textContent).toBe('Selected 0x123457–0x123457 (1 bytes)');
+    expect(screen.getByTestId('inspector-selection').textContent).toBe('Selected 0x123457–0x123457 (1 byte)');
     fireEvent.change(within(inspector()).getByLabelText('Jump to offset'), { target: { value: '64M' } });
     fireEvent.click(within(inspector()).getByRole('button', { name: 'Go' }));
     expect(within(inspector()).getByText(/is not an offset/)).toBeTruthy();

@@ -299,7 +299,9 @@ export function MemoryInspector({ api, mappedSize, canWrite, onWrite }: Props) {
 
       <div className="inspector__selection">
         <span data-testid="inspector-selection">
-          {range ? `Selected ${toHex(range.start)}–${toHex(range.end - 1)} (${range.end - range.start} bytes)` : 'Click a value to select it; shift-click to extend.'}
+          {range
+            ? `Selected ${toHex(range.start)}–${toHex(range.end - 1)} (${range.end - range.start} byte${range.end - range.start === 1 ? '' : 's'})`
+            : 'Click a value to select it; shift-click to extend.'}
         </span>
         <div className="buttons">
           <button type="button" onClick={() => void copySelection()} disabled={!range}>
