@@ -72,6 +72,22 @@ describe('the memory inspector', () => {
     expect(within(inspector()).getByText(/is not an offset/)).toBeTruthy();
   });
 
+  it('selects from the keyboard: Left/Right move, Shift extends, the window follows', async () => {
+    await allocated();
+    fireEvent.keyDown(grid(), { key: 'ArrowRight' });
+    expect(screen.getByTestId('inspector-selection').textContent).toBe('Selected 0x0–0x0 (1 byte)');
+    fireEvent.keyDown(grid(), { key: 'ArrowRight' });
+    fireEvent.keyDown(grid(), { key: 'ArrowRight', shiftKey: true });
+    fireEvent.keyDown(grid(), { key: 'ArrowRight', shiftKey: true });
+    expect(screen.getByTestId('inspector-selection').textContent).toBe('Selected 0x1–0x3 (3 bytes)');
+    expect(grid().getAttribute('aria-activedescendant')).toMatch(/-cell-3$/);
+    fireEvent.keyDown(grid(), { key: 'End' });
+    await waitFor(() => expect(rowTexts()[0]?.startsWith('00000f00')).toBe(true));
+    fireEvent.keyDown(grid(), { key: 'ArrowLeft' });
+    await waitFor(() => expect(rowTexts()[0]?.startsWith('00000000')).toBe(true));
+    expect(screen.getByTestId('inspector-selection').textContent).toBe('Selected 0x2–0x2 (1 byte)');
+  });
+
   it('writes an edit through writeValues, keeping the neighbour byte, and refuses a bad value', async () => {
     const api = await allocated();
     fireEvent.click(within(grid()).getAllByRole('gridcell')[1]!);

@@ -12,7 +12,7 @@ import { isSelected, MAX_COPY_BYTES, selectedRange, type ByteSelection } from '.
 import { encodeValue, parseCellValue, wordWrite } from '../inspector/cell-edit.js';
 import { exportMappingRange } from '../inspector/export-range.js';
 import { formatOffset, hexDumpText, hexRows, ROW_BYTES, TYPE_INFO, valueTypes, type Radix, type ValueType } from '../inspector/hex-format.js';
-import { clampTopRow, isPagingKey, movedTopRow, topRowFor, totalRows, VISIBLE_ROWS } from '../inspector/paging.js';
+import { clampTopRow, isPagingKey, keptInView, movedTopRow, steppedCell, topRowFor, totalRows, VISIBLE_ROWS } from '../inspector/paging.js';
 import { useInspectorPage } from '../inspector/use-inspector-page.js';
 import { cellChanged, WATCH_INTERVALS_MS } from '../inspector/watch-diff.js';
 
@@ -78,6 +78,14 @@ export function MemoryInspector({ api, mappedSize, canWrite, onWrite }: Props) {
     if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'c' && range) {
       event.preventDefault();
       void copySelection();
+      return;
+    }
+    if (event.key === 'ArrowLeft' || event.key === 'ArrowRight') {
+      // Left/Right select the previous/next value; with Shift they extend the selection.
+      event.preventDefault();
+      const next = steppedCell(selection?.focus ?? first - size, event.key === 'ArrowLeft' ? -1 : 1, size, mappedSize);
+      setSelection(event.shiftKey && selection ? { anchor: selection.anchor, focus: next } : { anchor: next, focus: next });
+      setTopRow(keptInView(topRow, next, mappedSize));
       return;
     }
     if (!isPagingKey(event.key)) return;
@@ -230,6 +238,7 @@ export function MemoryInspector({ api, mappedSize, canWrite, onWrite }: Props) {
           aria-rowcount={totalRows(mappedSize) + 1}
           aria-readonly="true"
           tabIndex={0}
+          aria-activedescendant={selection && isSelected(selection.focus, { start: first, end }) ? `${id}-cell-${selection.focus}` : undefined}
           onKeyDown={onKeyDown}
           onWheel={onWheel}
         >
@@ -258,6 +267,7 @@ export function MemoryInspector({ api, mappedSize, canWrite, onWrite }: Props) {
                   <span
                     key={cell.offset}
                     role="gridcell"
+                    id={`${id}-cell-${cell.offset}`}
                     aria-selected={selected}
                     data-offset={cell.offset}
                     className={`inspector__cell inspector__cell--${type}-${radix}${selected ? ' is-selected' : ''}${changed ? ' is-changed' : ''}`}
@@ -298,7 +308,7 @@ export function MemoryInspector({ api, mappedSize, canWrite, onWrite }: Props) {
       </div>
 
       <div className="inspector__selection">
-        <span data-testid="inspector-selection">
+        <span data-testid="inspector-selection" aria-live="polite">
           {range
             ? `Selected ${toHex(range.start)}–${toHex(range.end - 1)} (${range.end - range.start} byte${range.end - range.start === 1 ? '' : 's'})`
             : 'Click a value to select it; shift-click to extend.'}

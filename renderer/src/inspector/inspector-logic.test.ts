@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { selectedRange } from './byte-selection.js';
 import { encodeValue, parseCellValue, wordWrite } from './cell-edit.js';
 import { asciiOf, decodeAt, formatOffset, formatValue, hexDumpText, hexRows } from './hex-format.js';
-import { clampTopRow, movedTopRow, topRowFor, totalRows, visibleRange } from './paging.js';
+import { clampTopRow, keptInView, movedTopRow, steppedCell, topRowFor, totalRows, visibleRange } from './paging.js';
 import { cellChanged, changedOffsets } from './watch-diff.js';
 
 const MiB = 1024 * 1024;
@@ -80,6 +80,24 @@ describe('paging a 64 MiB mapping', () => {
   it('jumps so the offset is on the top row, or as near as the end allows', () => {
     expect(topRowFor(0x1234, size)).toBe(0x123);
     expect(topRowFor(size - 1, size)).toBe(4 * MiB - 16);
+  });
+});
+
+describe('moving the selection from the keyboard', () => {
+  it('steps whole cells, stopping at either end of the mapping', () => {
+    expect(steppedCell(0, 1, 2, 4096)).toBe(2);
+    expect(steppedCell(0, -1, 2, 4096)).toBe(0);
+    expect(steppedCell(5, 1, 4, 4096)).toBe(8);
+    expect(steppedCell(4094, 1, 2, 4096)).toBe(4094);
+    expect(steppedCell(4092, 1, 4, 4096)).toBe(4092);
+    expect(steppedCell(-1, 1, 1, 4096)).toBe(0);
+  });
+
+  it('scrolls only as far as needed to keep it on screen', () => {
+    const size = 64 * MiB;
+    expect(keptInView(10, 10 * 16 + 3, size)).toBe(10);
+    expect(keptInView(10, 26 * 16, size)).toBe(11);
+    expect(keptInView(10, 9 * 16 + 15, size)).toBe(9);
   });
 });
 

@@ -34,3 +34,18 @@ export function movedTopRow(topRow: number, key: PagingKey, mappingSize: number,
   if (step === Infinity) return clampTopRow(totalRows(mappingSize), mappingSize, visibleRows);
   return clampTopRow(topRow + step, mappingSize, visibleRows);
 }
+
+/** The cell `steps` cells of `size` bytes from the one at `offset`, inside the mapping. */
+export function steppedCell(offset: number, steps: number, size: number, mappingSize: number): number {
+  const last = Math.max(0, mappingSize - size) - (Math.max(0, mappingSize - size) % size);
+  const aligned = offset - (((offset % size) + size) % size);
+  return Math.min(Math.max(0, aligned + steps * size), last);
+}
+
+/** The top row that keeps `offset` on screen, moving as little as possible. */
+export function keptInView(topRow: number, offset: number, mappingSize: number, visibleRows = VISIBLE_ROWS): number {
+  const row = Math.floor(offset / ROW_BYTES);
+  if (row < topRow) return clampTopRow(row, mappingSize, visibleRows);
+  if (row >= topRow + visibleRows) return clampTopRow(row - visibleRows + 1, mappingSize, visibleRows);
+  return topRow;
+}
