@@ -133,3 +133,21 @@ test('Watch highlights what another client writes, at the chosen interval, and s
   await expect(i.grid.locator('[data-offset="32"]')).toHaveText('11');
   other.close();
 });
+
+test('Export mapping downloads the whole mapping, byte for byte', async ({ page, server }) => {
+  await page.goto(server.url);
+  await allocate(page, '1M');
+  const i = inspectorParts(page);
+  const downloading = page.waitForEvent('download');
+  await i.region.getByRole('button', { name: 'Export mapping' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('sharedmemory-0x0-1048576.bin');
+  mkdirSync(OUTPUT, { recursive: true });
+  const saved = join(OUTPUT, 'inspector-export-mapping.bin');
+  await download.saveAs(saved);
+  const bytes = readFileSync(saved);
+  expect(bytes.length).toBe(1024 * 1024);
+  expect([...bytes.subarray(0, 20)]).toEqual([10, 9, 8, 7, 6, 5, 4, 3, 2, 1].flatMap((v) => [v, 0]));
+  expect(bytes.subarray(20).every((b) => b === 0)).toBe(true);
+  await expect(i.region.getByText('Exported 1048576 bytes as sharedmemory-0x0-1048576.bin')).toBeVisible();
+});
