@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import WebSocket from 'ws';
 import { ROOT } from '../support/web-server.js';
 import { expectState, windowParts } from '../support/window-flow.js';
@@ -28,6 +28,19 @@ const inspectorParts = (page: Page) => {
     jump: region.getByLabel('Jump to offset'),
   };
 };
+
+/** Clicks an export button and returns the downloaded file's name and bytes. */
+async function exported(page: Page, button: Locator, saveAs: string): Promise<{ name: string; bytes: Buffer }> {
+  const downloading = page.waitForEvent('download');
+  await button.click();
+  const download = await downloading;
+  mkdirSync(OUTPUT, { recursive: true });
+  const saved = join(OUTPUT, saveAs);
+  await download.saveAs(saved);
+  return { name: download.suggestedFilename(), bytes: readFileSync(saved) };
+}
+
+const SEED_BYTES = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1].flatMap((v) => [v, 0]);
 
 async function allocate(page: Page, size: string): Promise<void> {
   const w = windowParts(page);
@@ -80,14 +93,9 @@ test('pages through 64 MiB, switches types, copies and exports a range, and edit
   expect(copied.split('\n')[0]).toBe('00000000  0a 00 09 00 08 00 07 00 06 00 05 00 04 00 03 00  ................');
   expect(copied.split('\n')[1]).toMatch(/^00000010 {2}02 00 01 00 {38}\.\.\.\.$/);
 
-  const downloading = page.waitForEvent('download');
-  await i.region.getByRole('button', { name: 'Export selection' }).click();
-  const download = await downloading;
-  expect(download.suggestedFilename()).toBe('sharedmemory-0x0-20.bin');
-  mkdirSync(OUTPUT, { recursive: true });
-  const saved = join(OUTPUT, 'inspector-export.bin');
-  await download.saveAs(saved);
-  expect([...readFileSync(saved)]).toEqual([10, 9, 8, 7, 6, 5, 4, 3, 2, 1].flatMap((v) => [v, 0]));
+  const selection = await exported(page, i.region.getByRole('button', { name: 'Export selection' }), 'inspector-export.bin');
+  expect(selection.name).toBe('sharedmemory-0x0-20.bin');
+  expect([...selection.bytes]).toEqual(SEED_BYTES);
 
   // An edit of one byte goes out as one u16 write, keeping its neighbour.
   const sent: string[] = [];
@@ -138,16 +146,10 @@ test('Export mapping downloads the whole mapping, byte for byte', async ({ page,
   await page.goto(server.url);
   await allocate(page, '1M');
   const i = inspectorParts(page);
-  const downloading = page.waitForEvent('download');
-  await i.region.getByRole('button', { name: 'Export mapping' }).click();
-  const download = await downloading;
-  expect(download.suggestedFilename()).toBe('sharedmemory-0x0-1048576.bin');
-  mkdirSync(OUTPUT, { recursive: true });
-  const saved = join(OUTPUT, 'inspector-export-mapping.bin');
-  await download.saveAs(saved);
-  const bytes = readFileSync(saved);
+  const { name, bytes } = await exported(page, i.region.getByRole('button', { name: 'Export mapping' }), 'inspector-export-mapping.bin');
+  expect(name).toBe('sharedmemory-0x0-1048576.bin');
   expect(bytes.length).toBe(1024 * 1024);
-  expect([...bytes.subarray(0, 20)]).toEqual([10, 9, 8, 7, 6, 5, 4, 3, 2, 1].flatMap((v) => [v, 0]));
+  expect([...bytes.subarray(0, 20)]).toEqual(SEED_BYTES);
   expect(bytes.subarray(20).every((b) => b === 0)).toBe(true);
   await expect(i.region.getByText('Exported 1048576 bytes as sharedmemory-0x0-1048576.bin')).toBeVisible();
 });
