@@ -136,6 +136,8 @@ describe('Electron main process', () => {
     const original = console.error;
     console.error = (...args: unknown[]) => errors.push(args);
     try {
+      // A navigation the guards cancelled is not a failure.
+      window?.contentsListeners.get('did-fail-load')?.({}, -3, 'ERR_ABORTED', 'https://example.com/', true);
       window?.contentsListeners.get('did-fail-load')?.({}, -6, 'ERR_FILE_NOT_FOUND', 'app://sharedmemory/index.html', true);
       window?.contentsListeners.get('preload-error')?.({}, '/app/preload.cjs', new Error('Unexpected token'));
     } finally {

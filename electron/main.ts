@@ -120,7 +120,8 @@ function createWindow(): BrowserWindow {
     reportFailure('SharedMemory cannot connect its window', `The preload ${path} failed: ${error.message}. Reinstall SharedMemory.`);
   });
   webContents.on('did-fail-load', (_event, code, description, url, isMainFrame) => {
-    if (!isMainFrame) return;
+    // ERR_ABORTED (-3) is a navigation the guards above cancelled, not a failure to show.
+    if (!isMainFrame || code === -3) return;
     window.show();
     reportFailure('SharedMemory cannot show its window', `Loading ${url} failed: ${description} (${code}). Reinstall SharedMemory.`);
   });
