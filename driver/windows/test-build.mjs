@@ -47,7 +47,7 @@ const REVIEWED_IMPORTS = new Set(
     'IoCreateDevice IoCreateSymbolicLink IoDeleteDevice IoDeleteSymbolicLink IoGetCurrentProcess IofCompleteRequest ' +
     'KeInitializeEvent KeStackAttachProcess KeUnstackDetachProcess ' +
     'MmAllocatePagesForMdlEx MmFreePagesFromMdl MmMapLockedPagesSpecifyCache MmUnmapLockedPages ' +
-    'ObOpenObjectByPointer ObfDereferenceObject ObfReferenceObject PsSetCreateProcessNotifyRoutine ' +
+    'ObOpenObjectByPointer ObfDereferenceObject ObfReferenceObject PsGetCurrentProcessId PsSetCreateProcessNotifyRoutine ' +
     'RtlAddAccessAllowedAce RtlCreateAcl RtlCreateSecurityDescriptor RtlInitUnicodeString RtlInitializeSid ' +
     'RtlSetDaclSecurityDescriptor RtlSubAuthoritySid ZwClose ZwOpenKey ZwQueryValueKey ZwSetSecurityObject ' +
     '__C_specific_handler memcpy memset').split(' '),
