@@ -292,6 +292,7 @@ static int run_contract(void)
 	DWORD error, returned = 0, read;
 	BYTE buffer[64];
 	int i, opened;
+	BOOL ok;
 
 	device = open_device(GENERIC_READ | GENERIC_WRITE);
 	check(device != INVALID_HANDLE_VALUE, "open \\\\.\\SharedMemory read/write (error %lu)",
@@ -412,8 +413,9 @@ static int run_contract(void)
 	for (i = 0; i < opened; i++)
 		CloseHandle(handles[i]);
 
-	/* Many threads on one overlapped handle. */
-	check(run_hammer(FALSE) && g_thread_failures == 0,
+	/* Many threads on one overlapped handle (run first: the message reads its count). */
+	ok = run_hammer(FALSE);
+	check(ok && g_thread_failures == 0,
 	      "%d threads x %d rounds of QUERY/INSPECT/RELEASE on one overlapped handle "
 	      "(%ld wrong answers)", THREADS, ROUNDS, g_thread_failures);
 	check(totals_are_zero(device), "the threads changed nothing: totals still zero");
@@ -555,7 +557,7 @@ static int run_lifecycle(void)
 	BYTE copy[16];
 	DWORD error, read;
 	int i;
-	BOOL seeded = TRUE;
+	BOOL seeded = TRUE, ok;
 
 	device = open_device(GENERIC_READ | GENERIC_WRITE);
 	other = open_device(GENERIC_READ | GENERIC_WRITE);
@@ -639,7 +641,8 @@ static int run_lifecycle(void)
 	}
 
 	/* Many threads allocating and releasing on one overlapped handle. */
-	check(run_hammer(TRUE) && g_thread_failures == 0,
+	ok = run_hammer(TRUE);
+	check(ok && g_thread_failures == 0,
 	      "%d threads x %d rounds of ALLOCATE/INSPECT/RELEASE on one overlapped handle "
 	      "(%ld wrong answers)", THREADS, ROUNDS, g_thread_failures);
 	check(query(other, &info) == 0 && info.total_bytes == before.total_bytes &&
@@ -649,7 +652,8 @@ static int run_lifecycle(void)
 	{
 		int seen[3] = { 0, 0, 0 };
 
-		check(race_allocate_with_close(seen),
+		ok = race_allocate_with_close(seen);
+		check(ok,
 		      "%d ALLOCATEs racing CloseHandle: each allocated (%d), refused after CLEANUP "
 		      "with 22 (%d) or found the handle closed (%d)", CLOSE_RACES, seen[0], seen[1],
 		      seen[2]);
