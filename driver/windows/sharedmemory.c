@@ -217,7 +217,7 @@ static NTSTATUS ShmAllocate(PSHM_HANDLE Handle, ULONG64 Size, struct shm_allocat
 	PMDL mdl;
 	PUSHORT kernelAddress;
 	PVOID userAddress = NULL;
-	NTSTATUS status;
+	NTSTATUS status, raised = STATUS_SUCCESS;
 	ULONG i;
 
 	PAGED_CODE();
@@ -280,9 +280,9 @@ static NTSTATUS ShmAllocate(PSHM_HANDLE Handle, ULONG64 Size, struct shm_allocat
 	__try {
 		userAddress = MmMapLockedPagesSpecifyCache(mdl, UserMode, MmCached, NULL, FALSE,
 							   NormalPagePriority);
-	} __except (EXCEPTION_EXECUTE_HANDLER) {
-		ShmError("ALLOCATE: MmMapLockedPagesSpecifyCache raised 0x%08X",
-			 (unsigned)GetExceptionCode());
+	} __except (raised = GetExceptionCode(), EXCEPTION_EXECUTE_HANDLER) {
+		/* The code is taken in the filter, where every host provides it. */
+		ShmError("ALLOCATE: MmMapLockedPagesSpecifyCache raised 0x%08X", (unsigned)raised);
 		userAddress = NULL;
 	}
 	if (userAddress == NULL) {
