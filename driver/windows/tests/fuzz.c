@@ -241,6 +241,29 @@ static void *random_buffer(struct worker *w, ULONG64 *s, DWORD size, BOOL input,
 	}
 }
 
+/*
+ * Sends a request built in *request (size bytes) with the given buffer
+ * lengths, in and out through one buffer as METHOD_BUFFERED allows: usually
+ * the scratch buffer (room for the longer lengths too), one time in eight a
+ * random bad one (*bad). The answer is copied back into *request.
+ */
+static DWORD send_request(struct worker *w, ULONG64 *s, const struct slot *slot, DWORD code,
+			  void *request, DWORD size, DWORD in_size, DWORD out_size, BOOL *bad)
+{
+	BYTE *buffer = w->scratch;
+	DWORD error;
+
+	*bad = FALSE;
+	if (rnd(s) % 8 == 0)
+		buffer = random_buffer(w, s, in_size, TRUE, bad);
+	if (!*bad)
+		memcpy(buffer, request, size);
+	error = device_ioctl(slot, w->event, code, buffer, in_size, buffer, out_size, NULL);
+	if (!*bad)
+		memcpy(request, buffer, size);
+	return error;
+}
+
 /* Sizes around the real one: 0, one short, exact, one long, larger. */
 static DWORD random_size(ULONG64 *s, DWORD exact)
 {
@@ -346,21 +369,13 @@ static void op_allocate(struct worker *w, ULONG64 *s, struct slot *slot)
 	struct shm_allocate request = { 0 };
 	DWORD in_size = random_size(s, sizeof(request)), out_size = random_size(s, sizeof(request));
 	DWORD error;
-	BOOL bad = FALSE;
-	BYTE *buffer = w->scratch;
+	BOOL bad;
 
 	request.size = rnd(s) % 3 ? sizes[rnd(s) % 7] : 1 + rnd(s) % (512 * 1024);
 	if (rnd(s) % 100 == 0)
 		request.size = g_max_size;
-	if (rnd(s) % 8 == 0)
-		buffer = random_buffer(w, s, in_size, TRUE, &bad);
-	/* Built in the scratch buffer, which has room for the longer sizes too. */
-	if (!bad)
-		memcpy(buffer, &request, sizeof(request));
-	error = device_ioctl(slot, w->event, SHM_IOCTL_ALLOCATE, buffer, in_size, buffer, out_size,
-			     NULL);
-	if (!bad)
-		memcpy(&request, buffer, sizeof(request));
+	error = send_request(w, s, slot, SHM_IOCTL_ALLOCATE, &request, sizeof(request), in_size,
+			     out_size, &bad);
 	if (bad) {
 		EXPECT(error, "ALLOCATE from a bad buffer", WIN32_OK, WIN32_ACCESS, WIN32_SMALL,
 		       WIN32_PARAMETER, WIN32_BUSY, WIN32_RESOURCES, WIN32_NOACCESS, WIN32_USER_BUFFER);
@@ -404,8 +419,7 @@ static void op_inspect(struct worker *w, ULONG64 *s, struct slot *slot)
 	struct shm_inspect request;
 	DWORD in_size = random_size(s, sizeof(request)), out_size = random_size(s, sizeof(request));
 	DWORD error;
-	BOOL bad = FALSE, bad_parameters;
-	BYTE *buffer = w->scratch;
+	BOOL bad, bad_parameters;
 
 	memset(&request, 0, sizeof(request));
 	request.offset = rnd(s) % 3 ? rnd(s) % 4096 : rnd(s);
@@ -413,12 +427,8 @@ static void op_inspect(struct worker *w, ULONG64 *s, struct slot *slot)
 	request.reserved = rnd(s) % 8 == 0 ? (UINT32)rnd(s) | 1 : 0;
 	bad_parameters = request.count == 0 || request.count > SHM_INSPECT_MAX ||
 			 (request.offset & 1) != 0 || request.reserved != 0;
-	if (rnd(s) % 8 == 0)
-		buffer = random_buffer(w, s, in_size, TRUE, &bad);
-	if (!bad)
-		memcpy(buffer, &request, sizeof(request));
-	error = device_ioctl(slot, w->event, SHM_IOCTL_INSPECT, buffer, in_size, buffer, out_size,
-			     NULL);
+	error = send_request(w, s, slot, SHM_IOCTL_INSPECT, &request, sizeof(request), in_size,
+			     out_size, &bad);
 	if (bad)
 		EXPECT(error, "INSPECT from a bad buffer", WIN32_OK, WIN32_ACCESS, WIN32_SMALL,
 		       WIN32_PARAMETER, WIN32_STATE, WIN32_NOACCESS, WIN32_USER_BUFFER);
