@@ -94,7 +94,12 @@ function queryRounds() {
     node: {
       ...first.node,
       timerOverheadNs: floor('node'),
-      variants: Object.fromEntries(Object.keys(first.node.variants).map((k) => [k, { runs: rounds.map((x) => x.node.variants[k].runs[0]) }])),
+      variants: Object.fromEntries(
+        Object.keys(first.node.variants).map((k) => [
+          k,
+          { warmup: rounds.map((x) => x.node.variants[k].warmup), runs: rounds.map((x) => x.node.variants[k].runs[0]) },
+        ]),
+      ),
     },
   };
 }

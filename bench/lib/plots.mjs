@@ -2,7 +2,8 @@
 //   allocation-cost.svg  time and time per page vs size, driver vs user-space zeroing
 //   data-path.svg        bandwidth of the data paths vs size, and each one's time
 //                        relative to the same loop over ordinary memory
-//   query.svg            QUERY per call by client, and the target's ratio
+//   query.svg            QUERY median per call by client, and the target's
+//                        ratio over rounds
 import { figure, formatBytes, formatNumber, panel, PALETTE } from './svg-plot.mjs';
 import { QUERY_CLIENTS } from './summarize.mjs';
 
@@ -88,10 +89,7 @@ export function querySvg(r) {
     xLabel: 'client (1 C, 2 the app\'s backend, 3 bare koffi fixed, 4 bare koffi variadic)', yLabel: 'µs per call',
     xAxis: { log: false, min: 0, max: clients.length + 1, step: 1, format: (i) => names[i - 1] ?? '' },
     yAxis: { log: false, format: formatNumber },
-    series: [
-      { name: 'median per call', bars: true, points: clients.map((c) => [c.i + 1, r.control.clients[c.key].medianNs / 1e3, PALETTE[c.i]]) },
-      { name: 'p99 of batches, per call', color: '#333', marker: true, dashed: true, points: clients.map((c) => [c.i + 1, r.control.clients[c.key].p99Ns / 1e3]) },
-    ],
+    series: [{ name: 'median per call', bars: true, points: clients.map((c) => [c.i + 1, r.control.clients[c.key].medianNs / 1e3, PALETTE[c.i]]) }],
   });
   const rounds = r.control.clients.c.runs;
   const ratioPanel = panel({

@@ -8,7 +8,8 @@ const f = (v, digits = 3) => (v === null || v === undefined ? '—' : Number(v).
 const us = (ns) => f(ns / 1e3);
 const ms = (ns) => f(ns / 1e6);
 const pct = (s) => `±${(s.relSpread * 50).toFixed(0)}%`;
-const range = (s, digits = 3) => `${f(s.median, digits)} (${f(s.min, 2)}–${f(s.max, 2)})`;
+const range = (s) => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
+const times = (s) => `${f(s.median)}x (${f(s.min)}–${f(s.max)} over rounds)`;
 const percent = (share) => `${f(share * 100, 2)}%`;
 
 /** "THP madvise (defrag madvise), no CPU frequency governor (...)" for one machine. */
@@ -151,7 +152,7 @@ function dataPathFindings(r) {
   const out = [];
   const ds = r.dataPath.sizes;
   const largest = ds.at(-1);
-  const label = Object.fromEntries(r.dataPath.variants.map((v) => [v.key, v.label.replace(/^\([a-e]\) |^ref: |^context: /, '')]));
+  const label = Object.fromEntries(r.dataPath.variants.map((v) => [v.key, v.label.replace(/^\([a-e]\) |^ref: |^context: /, '').replace(/, then the loop$/, '').replace(/^(Node|C), /, '')]));
   const mapped = ds.map((s) => s.toReference.cMapped.median);
   out.push(
     `Reading in place in C took ${f(Math.min(...mapped))}–${f(Math.max(...mapped))}x the time of the same loop over an ordinary buffer across ${formatBytes(ds[0].size)}–${mb(largest)} ` +
@@ -171,7 +172,7 @@ function dataPathFindings(r) {
   const best = winners.at(-1);
   const same = winners.filter((w) => w === best).length;
   out.push(
-    `Of the copies Electron allows, ${label[best]} took least time at ${mb(largest)} ` +
+    `Of the copies Electron allows in Node, ${label[best]} took least time at ${mb(largest)} ` +
       `(${same === ds.length ? 'and at every size' : `and at ${same} of ${ds.length} sizes`}): ` +
       ELECTRON_COPIES.map((k) => `${label[k]} ${f(largest.toReference[k].median)}x`).join(', ') +
       ` the same loop over a JS Uint32Array (paired), against ${f(largest.toReference.nodeView.median)}x for koffi.view (zero copy, plain Node only)` +
@@ -184,13 +185,21 @@ function controlFindings(r) {
   const c = r.control;
   const x = c.clients;
   const p = c.pairedRatio;
+  const w = x.backend.warmup;
+  const warmup = w.calls
+    ? [
+        `Warm-up: the first ${x.backend.batch} calls through the backend took ${us(w.firstBatchNs)} µs each, the last ${x.backend.batch} of its ` +
+          `${w.calls} warm-up calls ${us(w.lastBatchNs)} µs (the bare koffi call: ${us(x.koffiFixed.warmup.firstBatchNs)} and ${us(x.koffiFixed.warmup.lastBatchNs)} µs); only calls after the warm-up are in the table.`,
+      ]
+    : [];
   return [
     `QUERY per call: the app's backend ${us(x.backend.medianNs)} µs, the bare koffi ioctl with a fixed prototype ${us(x.koffiFixed.medianNs)} µs, ` +
-      `so the backend took ${range(p.backendToKoffiFixed)}x the bare call (paired per round); a variadic binding of the same call took ` +
-      `${range(p.koffiVariadicToKoffiFixed)}x the fixed one. C took ${us(x.c.medianNs)} µs: the backend ${f(p.backendToC.median)}x, the bare koffi call ${f(p.koffiFixedToC.median)}x that.`,
+      `so the backend took ${times(p.backendToKoffiFixed)} the bare call (paired per round); a variadic binding of the same call took ` +
+      `${times(p.koffiVariadicToKoffiFixed)} the fixed one. C took ${us(x.c.medianNs)} µs: the backend ${f(p.backendToC.median)}x, the bare koffi call ${f(p.koffiFixedToC.median)}x that.`,
     `The clock's floor was ${f(x.c.timerOverheadNs, 2)} ns in C and ${f(x.backend.timerOverheadNs, 3)} ns in Node, at most ` +
       `${percent(Math.max(...QUERY_CLIENTS.map(({ key }) => x[key].timerShareOfBatch)))} of a timed batch. ` +
       `The slowest 1% of batches took ${us(x.backend.p99Ns)} µs per call through the backend and ${us(x.koffiFixed.p99Ns)} µs through the bare call.`,
+    ...warmup,
   ];
 }
 

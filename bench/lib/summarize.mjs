@@ -40,7 +40,13 @@ export const QUERY_CLIENTS = [
 function control(raw) {
   const c = raw.c;
   const clients = { c: batchedLatency(c.runs, c.batch, c.timerOverheadNs) };
-  for (const [key, v] of Object.entries(raw.node.variants)) clients[key] = batchedLatency(v.runs, raw.node.batch, raw.node.timerOverheadNs);
+  for (const [key, v] of Object.entries(raw.node.variants)) {
+    clients[key] = batchedLatency(v.runs, raw.node.batch, raw.node.timerOverheadNs);
+    // The warm-up's first and last batch, per call (median over rounds): what
+    // timing too early would have measured.
+    const edge = (pick) => (v.warmup.every((w) => w.length) ? quantile(v.warmup.map((w) => pick(w) / raw.node.batch), 0.5) : null);
+    clients[key].warmup = { calls: v.warmup[0].length * raw.node.batch, firstBatchNs: edge((w) => w[0]), lastBatchNs: edge((w) => w.at(-1)) };
+  }
   for (const { key } of QUERY_CLIENTS) if (!clients[key]) throw new Error(`QUERY: no timings for the ${key} client`);
   const rounds = c.runs.length;
   for (const [key, v] of Object.entries(raw.node.variants))

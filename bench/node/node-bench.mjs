@@ -88,9 +88,12 @@ function benchQuery() {
       if (name !== 'backend' && out[0] !== 1) throw new Error(`raw QUERY (${name}): abi_version ${out[0]}`);
     }
     // JIT-compiled code reaches its final tier only after many calls (slowly
-    // under an emulator): warm every variant up before any is timed.
-    for (const call of Object.values(variants)) for (let i = 0; i < warmup; i++) call();
-    const measured = Object.fromEntries(Object.keys(variants).map((k) => [k, { runs: [] }]));
+    // under an emulator): warm every variant up before any is timed, in
+    // batches too, so the report can show what the warm-up changed.
+    const warmupBatches = Math.ceil(warmup / batch);
+    const measured = {};
+    for (const [name, call] of Object.entries(variants))
+      measured[name] = { warmup: warmupBatches ? timeBatches(call, batch, warmupBatches) : [], runs: [] };
     for (let r = 0; r < runs; r++)
       for (const [name, call] of Object.entries(variants)) measured[name].runs.push(timeBatches(call, batch, batches));
     return { bench: 'query', language: 'node', timerOverheadNs: overhead, batch, variants: measured };
