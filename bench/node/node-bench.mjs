@@ -40,6 +40,8 @@ function count(name, min) {
 }
 
 const now = () => process.hrtime.bigint();
+// The most elements koffi puts in one array type.
+const KOFFI_MAX_ARRAY = 2 ** 26;
 
 function timerOverheadNs() {
   let best = Infinity;
@@ -122,13 +124,20 @@ function benchRead() {
     fillPattern(plain);
 
     // The copies Electron allows (no ArrayBuffer over the mapping there), each
-    // timed alone and with the same sum after it. The array types are made
-    // once per size, outside the timings.
-    const byteArrays = new Map(sizes.map((size) => [size, koffi.array('uint8_t', size)]));
+    // timed alone and with the same sum after it. koffi refuses arrays of more
+    // than 2^26 elements, so the uint8_t decode goes in chunks of at most that;
+    // the array types are made once, outside the timings.
     const words32 = (bytes) => new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    const byteChunks = (size) => {
+      const chunks = [];
+      for (let at = 0; at < size; at += KOFFI_MAX_ARRAY) chunks.push({ at, type: koffi.array('uint8_t', Math.min(KOFFI_MAX_ARRAY, size - at)) });
+      return chunks;
+    };
+    const chunksBySize = new Map(sizes.map((size) => [size, byteChunks(size)]));
+    const decodeBytes = (size) => chunksBySize.get(size).map(({ at, type }) => words32(koffi.decode(device.address, at, type)));
     const copies = {
       decode: (size) => koffi.decode(device.address, 'uint32_t', size / 4),
-      decodeBytes: (size) => words32(koffi.decode(device.address, byteArrays.get(size))),
+      decodeBytes,
       memcpyReused: (size) => words32(copyInto(copyBuffer, device.address, size)),
       memcpyNew: (size) => words32(copyInto(Buffer.allocUnsafeSlow(size), device.address, size)),
     };
@@ -150,7 +159,7 @@ function benchRead() {
           t0 = now();
           const copied = copy(size);
           times[`${name}Only`] = Number(now() - t0);
-          sums[name] = sum32(copied);
+          sums[name] = Array.isArray(copied) ? copied.reduce((sum, words) => (sum + sum32(words)) >>> 0, 0) : sum32(copied);
           times[`${name}Sum`] = Number(now() - t0);
         }
 
