@@ -154,9 +154,11 @@ function dataPathFindings(r) {
   const largest = ds.at(-1);
   const label = Object.fromEntries(r.dataPath.variants.map((v) => [v.key, v.label.replace(/^\([a-e]\) |^ref: |^context: /, '').replace(/, then the loop$/, '').replace(/^(Node|C), /, '')]));
   const mapped = ds.map((s) => s.toReference.cMapped.median);
+  const target = r.targets.find((t) => t.id === 'mapped-vs-ordinary');
   out.push(
     `Reading in place in C took ${f(Math.min(...mapped))}–${f(Math.max(...mapped))}x the time of the same loop over an ordinary buffer across ${formatBytes(ds[0].size)}–${mb(largest)} ` +
-      `(paired medians per size: ${ds.map((s) => `${mb(s)} ${f(s.toReference.cMapped.median)}`).join(', ')}). ` +
+      `(paired medians per size: ${ds.map((s) => `${mb(s)} ${f(s.toReference.cMapped.median)}`).join(', ')}; ` +
+      `the fastest run of each against the fastest of the other: ${target.perSize.map((p) => `${formatBytes(p.size)} ${f(p.fastestRuns)}`).join(', ')}). ` +
       `memcpy, which loads and stores, is context, not the reference: the in-place read took ${f(largest.pairedTimeRatio.cMappedToMemcpy.median)}x memcpy's time at ${mb(largest)}.`,
   );
   const s64 = ds.find((s) => s.size === 64 * 2 ** 20) ?? largest;

@@ -88,6 +88,8 @@ export function validateResults(r, { svgs = {} } = {}) {
 
   const so = r.stringOps ?? {};
   check('string-op probe: rep and vector timings positive', [so.memsetRepNs, so.memsetVectorNs, so.memcpyRepNs, so.memcpyVectorNs].every(finitePositive));
+  const inPlace = (r.targets ?? []).find((t) => t.id === 'mapped-vs-ordinary');
+  check('targets: reading in place judged at every data-path size', inPlace?.perSize?.length === dsizes.length && inPlace.perSize.every((p) => finitePositive(p.value) && finitePositive(p.fastestRuns)));
   check('targets: four, each with a verdict or a reason', (r.targets ?? []).length === 4 && r.targets.every((t) => typeof t.met === 'boolean' || (t.met === null && t.note)));
   check('kernel log: no WARNING/BUG/Oops in the guest', Array.isArray(r.kernelProblems) && r.kernelProblems.length === 0, (r.kernelProblems ?? []).join(' | '));
 
