@@ -24,7 +24,9 @@ export function allocationCostSvg(r) {
       { name: 'driver: ALLOCATE+mmap+touch+munmap+RELEASE', color: COLOR.driver, points: sizes.map((s) => [s.size, us(s.totalNs.median)]) },
       {
         name: `linear fit: ${fit.slopeNsPerPage.toFixed(0)} ns/page, R²=${fit.r2.toFixed(4)}`,
-        points: sizes.map((s) => [s.size, Math.max(us(fit.slopeNsPerPage * s.pages + fit.interceptUs * 1e3), 1e-3)]),
+        // Drawn where the line is above zero (a negative intercept would
+        // otherwise stretch the log axis down to nothing).
+        points: sizes.map((s) => [s.size, us(fit.slopeNsPerPage * s.pages + fit.interceptUs * 1e3)]).filter(([, t]) => t > 0),
         dashed: true, marker: false, color: COLOR.fit,
       },
       { name: 'user: anonymous mmap + touch + munmap', color: COLOR.anon, points: sizes.map((s) => [s.size, us(s.anonTouchNs.median)]) },
