@@ -456,6 +456,15 @@ struct read_times {
 	uint32_t checksum;
 };
 
+static uint32_t timed_sum32(const void *buf, uint64_t bytes, uint64_t *ns)
+{
+	uint64_t t0 = now_ns();
+	uint32_t s = sum32(buf, bytes);
+
+	*ns = now_ns() - t0;
+	return s;
+}
+
 static uint32_t sum_mapped_once(int fd, uint64_t size)
 {
 	void *p = map_shared(fd, size, PROT_READ);
@@ -498,7 +507,7 @@ static void bench_read(uint64_t runs, uint64_t warmup, const uint64_t *sizes, in
 
 	for (uint64_t r = 0; r < warmup + runs; r++) {
 		for (int s = 0; s < nsizes; s++) {
-			uint64_t size = sizes[s], t0, t1, t2, t3, t4, t5, t6, t7, mapped_ns, user_ns;
+			uint64_t size = sizes[s], t2, t3, t4, t5, t6, t7, mapped_ns, user_ns;
 			uint32_t mapped_sum, pread_sum, user_sum, once_sum, fresh_sum;
 
 			/*
@@ -508,21 +517,11 @@ static void bench_read(uint64_t runs, uint64_t warmup, const uint64_t *sizes, in
 			 * rounds read the user buffer first.
 			 */
 			if (r % 2) {
-				t0 = now_ns();
-				user_sum = sum32(src, size);
-				t1 = now_ns();
-				mapped_sum = sum32(map, size);
-				t2 = now_ns();
-				user_ns = t1 - t0;
-				mapped_ns = t2 - t1;
+				user_sum = timed_sum32(src, size, &user_ns);
+				mapped_sum = timed_sum32(map, size, &mapped_ns);
 			} else {
-				t0 = now_ns();
-				mapped_sum = sum32(map, size);
-				t1 = now_ns();
-				user_sum = sum32(src, size);
-				t2 = now_ns();
-				mapped_ns = t1 - t0;
-				user_ns = t2 - t1;
+				mapped_sum = timed_sum32(map, size, &mapped_ns);
+				user_sum = timed_sum32(src, size, &user_ns);
 			}
 			/* Clear the target so a pread that copied nothing cannot pass the check. */
 			memset(dst, 0, size);
