@@ -49,8 +49,8 @@ async function wholeFlow(): Promise<void> {
 
   const before = value(await service.getStatus({}), 'getStatus');
   check(
-    'getStatus reads QUERY (ABI 1, driver 1.0, nothing allocated)',
-    before?.device?.abiVersion === 1 && before.device.driverVersion === 0x10000 && before.allocation === null,
+    'getStatus reads QUERY (ABI 1, driver 1.1, nothing allocated)',
+    before?.device?.abiVersion === 1 && before.device.driverVersion === 0x10001 && before.allocation === null,
     JSON.stringify(before),
   );
   const baseBytes = before?.device?.totalBytes ?? -1;
