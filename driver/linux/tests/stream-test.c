@@ -100,6 +100,12 @@ static bool open_stream(int fd, size_t size, uint32_t rate, uint32_t batch,
 	return true;
 }
 
+static void close_stream(int fd, struct ring_view *v)
+{
+	munmap(v->ring, v->length);
+	close(fd);
+}
+
 /* Checks every record it is shown, in order; counts the sequence gaps. */
 struct verifier {
 	uint64_t started_ns;	/* CLOCK_MONOTONIC just before STREAM_START */
@@ -266,8 +272,7 @@ static bool t_ordering_and_rate(void)
 	      ver.next_seq >= (t1 - t0) * 20000 / 1000000000ull / 2,
 	      "sequence %llu after %.3f s at 20000/s", (unsigned long long)ver.next_seq,
 	      (t1 - t0) / 1e9);
-	munmap(v.ring, v.length);
-	close(fd);
+	close_stream(fd, &v);
 	return true;
 }
 
@@ -301,8 +306,7 @@ static bool t_drops_and_gaps(void)
 	CHECK(ver.count > v.capacity && ver.gaps >= stalled,
 	      "%llu gaps after %llu were dropped in the stall", (unsigned long long)ver.gaps,
 	      (unsigned long long)stalled);
-	munmap(v.ring, v.length);
-	close(fd);
+	close_stream(fd, &v);
 	return true;
 }
 
@@ -398,8 +402,7 @@ static bool t_poll(void)
 	pthread_join(th, NULL);
 	CHECK(w.ready == 1 && (w.events & POLLHUP), "poll woke with %d, revents %#x", w.ready, w.events);
 	CHECK(w.woke_ns - t0 < 500000000ull, "poll woke %.3f s after STOP", (w.woke_ns - t0) / 1e9);
-	munmap(v.ring, v.length);
-	close(fd);
+	close_stream(fd, &v);
 	return true;
 }
 
@@ -440,8 +443,7 @@ static bool t_read_consumer(void)
 			CHECK(verify(&ver, &recs[i], now_ns()), "%s", ver.error);
 	CHECK(n == 0, "drained stopped stream: read returned %zd (%s)", n, strerror(errno));
 	CHECK(accounted(&ver, &v), "%s", ver.error);
-	munmap(v.ring, v.length);
-	close(fd);
+	close_stream(fd, &v);
 	return true;
 }
 
@@ -476,8 +478,7 @@ static bool t_blocking_and_nonblock(void)
 	      "reader asleep at STOP: %zd (%s)", w.read_result, strerror(w.read_errno));
 	CHECK(fcntl(fd, F_SETFL, O_NONBLOCK) == 0, "O_NONBLOCK");
 	CHECK(read(fd, &r, sizeof(r)) == 0, "O_NONBLOCK on a stopped, drained stream: not 0");
-	munmap(v.ring, v.length);
-	close(fd);
+	close_stream(fd, &v);
 	return true;
 }
 
@@ -514,8 +515,7 @@ static bool t_stop(void)
 	/* A new allocation has no stream until START. */
 	CHECK(allocate(fd, 2 * PAGE, &a), "ALLOCATE again");
 	EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_STREAM_STOP), ENODATA);
-	munmap(v.ring, v.length);
-	close(fd);
+	close_stream(fd, &v);
 	return true;
 }
 
@@ -536,8 +536,7 @@ static bool t_release_while_streaming(void)
 	CHECK(load_head(&v) == head && head > 0, "head %llu->%llu after RELEASE",
 	      (unsigned long long)head, (unsigned long long)load_head(&v));
 	EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_STREAM_STOP), ENODATA);
-	munmap(v.ring, v.length);
-	close(fd);
+	close_stream(fd, &v);
 	return true;
 }
 
@@ -553,8 +552,7 @@ static bool t_close_while_streaming(void)
 		CHECK(open_stream(fd, MIB, 1000000, 1000, &v), "start: %s", strerror(errno));
 		sleep_ms(i % 4);
 		if (i % 2) {
-			munmap(v.ring, v.length);
-			close(fd);
+			close_stream(fd, &v);
 		} else {
 			close(fd);	/* the mapping keeps the file: the stream lives */
 			sleep_ms(1);
@@ -630,8 +628,7 @@ static void *consume_own_stream(void *arg)
 	if (!c->ok)
 		snprintf(c->why, sizeof(c->why), "%u/s: %s", c->rate, ver.error);
 	c->count = ver.count;
-	munmap(v.ring, v.length);
-	close(fd);
+	close_stream(fd, &v);
 	return NULL;
 }
 
@@ -708,8 +705,7 @@ static bool t_faulted(void)
 		CHECK(load_head(&v) == head, "head moved after FAULTED");
 		EXPECT_OK(ioctl(fd, SHM_IOCTL_STREAM_STOP));
 		CHECK(load_state(&v) == SHM_RING_FAULTED, "STOP changed FAULTED to %u", load_state(&v));
-		munmap(v.ring, v.length);
-		close(fd);
+		close_stream(fd, &v);
 		CHECK(consume(&other, &ver), "bystander: %s", ver.error);
 	}
 	/* read() seeing an impossible tail faults the stream too. */
@@ -722,15 +718,13 @@ static bool t_faulted(void)
 		EXPECT_ERRNO(read(fd, &r, sizeof(r)), EIO);
 		CHECK(load_state(&v) == SHM_RING_FAULTED, "read of a broken ring left state %u",
 		      load_state(&v));
-		munmap(v.ring, v.length);
-		close(fd);
+		close_stream(fd, &v);
 	}
 	CHECK(load_state(&other) == SHM_RING_RUNNING, "the bystander's state is %u", load_state(&other));
 	EXPECT_OK(ioctl(ofd, SHM_IOCTL_STREAM_STOP));
 	CHECK(consume(&other, &ver) && accounted(&ver, &other) && ver.count > 0,
 	      "bystander: %s", ver.error);
-	munmap(other.ring, other.length);
-	close(ofd);
+	close_stream(ofd, &other);
 	return true;
 }
 
@@ -762,8 +756,7 @@ static bool t_scribbled_header(void)
 	CHECK(consume_for(fd, &v, &ver, 200), "%s", ver.error);
 	EXPECT_OK(ioctl(fd, SHM_IOCTL_STREAM_STOP));
 	CHECK(consume(&v, &ver) && accounted(&ver, &v), "%s", ver.error);
-	munmap(v.ring, v.length);
-	close(fd);
+	close_stream(fd, &v);
 	return true;
 }
 
@@ -847,8 +840,7 @@ static bool t_error_rows(void)
 	munmap(v.ring, v.length);
 	EXPECT_OK(ioctl(fd, SHM_IOCTL_RELEASE));
 	CHECK(open_stream(fd, 2 * PAGE, 5, 5, &v), "batch = rate: %s", strerror(errno));
-	munmap(v.ring, v.length);
-	close(fd);
+	close_stream(fd, &v);
 	return true;
 }
 
