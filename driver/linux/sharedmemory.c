@@ -501,26 +501,45 @@ static void shm_stream_fault(struct shm_file *sf, struct shm_buffer *buf)
 	mutex_unlock(&sf->lock);
 }
 
+/*
+ * read() works from the buffer it holds a reference on, never from what
+ * struct shm_stream points at now: RELEASE, ALLOCATE and START may replace
+ * the stream meanwhile, and the ring's size is derived from @buf itself.
+ */
+struct shm_ring_view {
+	struct shm_ring *ring;
+	struct shm_record *records;
+	u32 capacity;
+};
+
+static void shm_ring_view_of(struct shm_ring_view *v, struct shm_buffer *buf)
+{
+	v->ring = buf->vaddr;
+	v->records = buf->vaddr + PAGE_SIZE;
+	v->capacity = shm_stream_capacity(buf);
+}
+
 /* Whether a reader waiting on @buf's stream has something to look at. */
-static bool shm_stream_wake_reader(struct shm_stream *s, struct shm_buffer *buf)
+static bool shm_stream_wake_reader(struct shm_stream *s, struct shm_buffer *buf,
+				   const struct shm_ring_view *v)
 {
 	return READ_ONCE(s->buf) != buf ||
 	       READ_ONCE(s->state) != SHM_RING_RUNNING ||
-	       READ_ONCE(s->head) != READ_ONCE(s->ring->tail);
+	       READ_ONCE(s->head) != READ_ONCE(v->ring->tail);
 }
 
 /* Copies records tail..tail+n-1 out of the ring, in at most two pieces. */
-static int shm_stream_copy_out(struct shm_stream *s, char __user *ubuf,
+static int shm_stream_copy_out(const struct shm_ring_view *v, char __user *ubuf,
 			       u64 tail, u64 n)
 {
-	u32 first = tail & (s->capacity - 1);
-	u64 part = min_t(u64, n, s->capacity - first);
+	u32 first = tail & (v->capacity - 1);
+	u64 part = min_t(u64, n, v->capacity - first);
 	size_t rsize = sizeof(struct shm_record);
 
-	if (copy_to_user(ubuf, &s->records[first], part * rsize))
+	if (copy_to_user(ubuf, &v->records[first], part * rsize))
 		return -EFAULT;
 	if (part < n &&
-	    copy_to_user(ubuf + part * rsize, s->records, (n - part) * rsize))
+	    copy_to_user(ubuf + part * rsize, v->records, (n - part) * rsize))
 		return -EFAULT;
 	return 0;
 }
@@ -534,12 +553,14 @@ static ssize_t shm_stream_read(struct shm_file *sf, struct shm_buffer *buf,
 			       struct file *file, char __user *ubuf, size_t count)
 {
 	struct shm_stream *s = sf->stream;
+	struct shm_ring_view v;
 	u64 head, tail, n;
 	u32 state;
 	ssize_t ret;
 
 	if (count < sizeof(struct shm_record))
 		return -EINVAL;
+	shm_ring_view_of(&v, buf);
 	if (mutex_lock_interruptible(&s->read_lock))
 		return -ERESTARTSYS;
 	for (;;) {
@@ -547,27 +568,31 @@ static ssize_t shm_stream_read(struct shm_file *sf, struct shm_buffer *buf,
 		state = smp_load_acquire(&s->state);
 		/* Head after the records it covers (the producer's release). */
 		head = smp_load_acquire(&s->head);
-		tail = READ_ONCE(s->ring->tail);
+		tail = READ_ONCE(v.ring->tail);
+		if (READ_ONCE(s->buf) != buf) {
+			ret = 0;	/* released: this stream is over */
+			break;
+		}
 		if (state == SHM_RING_FAULTED) {
 			ret = -EIO;
 			break;
 		}
-		if (shm_stream_tail_broken(s, head, tail)) {
+		if (tail > head || head - tail > v.capacity) {
 			shm_stream_fault(sf, buf);
 			ret = -EIO;
 			break;
 		}
 		if (head != tail) {
 			n = min_t(u64, head - tail, count / sizeof(struct shm_record));
-			ret = shm_stream_copy_out(s, ubuf, tail, n);
+			ret = shm_stream_copy_out(&v, ubuf, tail, n);
 			if (!ret) {
 				/* The slots are copied before the producer may reuse them. */
-				smp_store_release(&s->ring->tail, tail + n);
+				smp_store_release(&v.ring->tail, tail + n);
 				ret = n * sizeof(struct shm_record);
 			}
 			break;
 		}
-		if (state != SHM_RING_RUNNING || READ_ONCE(s->buf) != buf) {
+		if (state != SHM_RING_RUNNING) {
 			ret = 0;	/* the stream ended and everything was read */
 			break;
 		}
@@ -576,7 +601,7 @@ static ssize_t shm_stream_read(struct shm_file *sf, struct shm_buffer *buf,
 			break;
 		}
 		mutex_unlock(&s->read_lock);
-		if (wait_event_interruptible(s->wait, shm_stream_wake_reader(s, buf)))
+		if (wait_event_interruptible(s->wait, shm_stream_wake_reader(s, buf, &v)))
 			return -ERESTARTSYS;
 		if (mutex_lock_interruptible(&s->read_lock))
 			return -ERESTARTSYS;
