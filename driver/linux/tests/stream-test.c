@@ -292,12 +292,16 @@ static bool t_drops_and_gaps(void)
 	      (unsigned long long)load_head(&v), v.capacity);
 	stalled = load_dropped(&v);
 	CHECK(stalled > 0, "nothing dropped while the ring was full");
-	/* The oldest stay: records 0..1023, then a gap. */
+	/*
+	 * The oldest stay: record 0 is still in slot 0, nothing was written over
+	 * it. (A tick more than four periods late may also have lost some, so the
+	 * 1024 kept are not always 0..1023.)
+	 */
+	CHECK(v.records[0].sequence == 0, "slot 0 holds record %llu after the stall",
+	      (unsigned long long)v.records[0].sequence);
 	CHECK(consume(&v, &ver), "%s", ver.error);
-	CHECK(ver.count == v.capacity && ver.next_seq == v.capacity && ver.gaps == 0,
-	      "after the stall: %llu records up to %llu, %llu gaps",
-	      (unsigned long long)ver.count, (unsigned long long)ver.next_seq,
-	      (unsigned long long)ver.gaps);
+	CHECK(ver.count == v.capacity, "after the stall: %llu records, capacity %u",
+	      (unsigned long long)ver.count, v.capacity);
 	CHECK(consume_for(fd, &v, &ver, 300), "%s", ver.error[0] ? ver.error : strerror(errno));
 	EXPECT_OK(ioctl(fd, SHM_IOCTL_STREAM_STOP));
 	CHECK(consume(&v, &ver), "%s", ver.error);
@@ -493,7 +497,7 @@ static bool t_stop(void)
 
 	CHECK(fd >= 0, "open");
 	CHECK(open_stream(fd, 2 * PAGE, 20000, 20, &v), "start: %s", strerror(errno));
-	sleep_ms(50);	/* 128 records fit: it is full and dropping */
+	sleep_ms(200);	/* 128 records fit: it is full and dropping */
 	EXPECT_OK(ioctl(fd, SHM_IOCTL_STREAM_STOP));
 	head = load_head(&v);
 	dropped = load_dropped(&v);
@@ -748,7 +752,7 @@ static bool t_scribbled_header(void)
 	v.ring->dropped = 12345678;
 	__atomic_store_n(&v.ring->head, ~0ull, __ATOMIC_RELEASE);
 	/* The consumer keeps its own head now: the ring's is rewritten each tick. */
-	sleep_ms(50);
+	sleep_ms(200);
 	CHECK(load_state(&v) == SHM_RING_RUNNING && load_dropped(&v) != 12345678 &&
 	      load_head(&v) != ~0ull, "state %u dropped %llu head %llu after scribbling",
 	      load_state(&v), (unsigned long long)load_dropped(&v),
@@ -829,7 +833,7 @@ static bool t_error_rows(void)
 	EXPECT_ERRNO(stream_start(fd, 1000, 1, &s), EBUSY);
 	a.size = PAGE;
 	EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_ALLOCATE, &a), EBUSY);
-	sleep_ms(20);
+	sleep_ms(100);
 	EXPECT_OK(ioctl(fd, SHM_IOCTL_STREAM_STOP));
 	CHECK(load_head(&v) == v.capacity && load_dropped(&v) > 0,
 	      "at the maximum rate: head %llu dropped %llu", (unsigned long long)load_head(&v),
