@@ -44,8 +44,13 @@ export const stages = [
   },
   {
     name: 'windows-wine',
-    description: 'Wine: install the driver from the INF, sc start, run the C client and the app\'s Windows backend in Windows Node against it',
+    description: 'Wine with a memory manager for its ntoskrnl: install the driver from the INF, run the C client (contract, lifecycle, shared), the multi-process scenarios and the app\'s Windows backend in Windows Node against it; no bug-check line; the detectors\' self-test',
     command: 'node e2e/wine/run-wine-tests.mjs',
+  },
+  {
+    name: 'e2e-wine',
+    description: 'Playwright in /usr/bin/chromium against browser mode in Windows Node under Wine on the real Windows driver (memory manager): flow, driver error, totals from a separate process, no bug check',
+    command: 'npm run --silent test:e2e:wine',
   },
   {
     name: 'packaging',

@@ -45,10 +45,10 @@ export class WinePrefix {
    * daemons (wineserver, services.exe, winedevice) inherit the descriptors and
    * outlive the command, so a pipe would never reach end-of-file.
    */
-  run(command, args, { timeout = 120, env = this.env, cwd = this.dir, stderrTo } = {}) {
+  run(command, args, { timeout = 120, env = this.env, cwd = PROJECT_ROOT, stderrTo } = {}) {
     mkdirSync(this.commandLog, { recursive: true });
     const outFile = join(this.commandLog, `${++this.commandCount}.out`);
-    const fd = openSync(outFile, 'a');
+    const fd = openSync(outFile, 'w');
     const r = spawnSync(command, args, { cwd, env, timeout: timeout * 1000, killSignal: 'SIGKILL', stdio: ['ignore', fd, stderrTo ?? fd] });
     closeSync(fd);
     return { ok: r.status === 0, status: r.status, timedOut: r.error?.code === 'ETIMEDOUT', out: readFileSync(outFile, 'utf8') };
@@ -111,19 +111,19 @@ export class WinePrefix {
    * Wine's debugstr channel, and the memory manager's bug-check lines land
    * there) and stays up between clients. stopServer() ends it.
    */
-  startDriver(logFile) {
+  startDriver(logFile, service = 'SharedMemory') {
     this.stopServer();
     mkdirSync(dirname(logFile), { recursive: true });
     this.run('wineserver', ['-p'], { timeout: 30 });
     const env = { ...this.env, WINEDEBUG: 'warn+debugstr,err+ntoskrnl,fixme+ntoskrnl' };
     const logFd = openSync(logFile, 'a');
-    const r = this.run('wine', ['sc', 'start', 'SharedMemory'], { env, timeout: 120, stderrTo: logFd });
+    const r = this.run('wine', ['sc', 'start', service], { env, timeout: 120, stderrTo: logFd });
     closeSync(logFd);
-    return { ...r, state: this.serviceState() };
+    return { ...r, state: this.serviceState(service) };
   }
 
-  serviceState() {
-    return this.wine(['sc', 'query', 'SharedMemory'], { timeout: 60 }).out;
+  serviceState(service = 'SharedMemory') {
+    return this.wine(['sc', 'query', service], { timeout: 60 }).out;
   }
 
   driverRunning() {

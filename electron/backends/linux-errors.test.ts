@@ -21,6 +21,10 @@ describe('errnoError', () => {
     ['open', E.EACCES, 'access-denied', 'EACCES'],
     ['open', E.EPERM, 'access-denied', 'EPERM'],
     ['query', E.EBADF, 'handle-closed', 'EBADF'],
+    ['inspect', E.EBADF, 'handle-closed', 'EBADF'],
+    // ALLOCATE and RELEASE on an fd not open O_RDWR (2026-11-29).
+    ['allocate', E.EBADF, 'access-denied', 'EBADF'],
+    ['release', E.EBADF, 'access-denied', 'EBADF'],
     ['read-copy', E.EIO, 'os-error', 'EIO'],
   ] as const)('%s errno %i is %s (%s)', (operation, code, kind, name) => {
     const error = errnoError(operation, code);
@@ -45,6 +49,12 @@ describe('errnoError', () => {
     expect(errnoError('allocate', E.EBUSY).hint).toMatch(/Release/);
     expect(errnoError('inspect', E.ENODATA).hint).toMatch(/Allocate/);
     expect(errnoError('allocate', E.ENOMEM).hint).toMatch(/total_cap_mib/);
+  });
+
+  it('says ALLOCATE and RELEASE need the device open for reading and writing on EBADF', () => {
+    expect(errnoError('allocate', E.EBADF).hint).toMatch(/reading and writing \(O_RDWR\)/);
+    expect(errnoError('release', E.EBADF).hint).toMatch(/restart the app/);
+    expect(errnoError('query', E.EBADF).hint).toBe('');
   });
 
   it('does not call a missing file after open a missing driver', () => {

@@ -25,6 +25,16 @@ import { WIN32_ERROR, win32Error } from '../backends/windows-errors.js';
 
 export type OsFlavour = 'linux' | 'windows';
 
+/** What a handle was opened for (O_RDWR / O_RDONLY / O_WRONLY, GENERIC_READ | GENERIC_WRITE ...). */
+export type HandleAccess = 'read-write' | 'read-only' | 'write-only';
+
+/**
+ * The control codes a handle must be open for both reading and writing to
+ * use; on any other handle they fail before any other check (CONTRACT.md
+ * section 3, 2026-11-29): EBADF on Linux, ERROR_ACCESS_DENIED on Windows.
+ */
+export const NEEDS_READ_WRITE: ReadonlySet<IoctlName> = new Set(['ALLOCATE', 'RELEASE']);
+
 export const SIMULATED_PAGE_SIZE = 4096;
 
 /** The OS error each row of the contract's error table produces, per flavour. */
@@ -36,7 +46,8 @@ type ErrorRow =
   | 'no-resources'
   | 'unknown-request'
   | 'end-of-file'
-  | 'handle-closed';
+  | 'handle-closed'
+  | 'access-denied';
 
 /** A Win32 error by name, its number from the Windows backend's table. */
 const win32 = (name: keyof typeof WIN32_ERROR): { name: string; code: number } => ({ name, code: WIN32_ERROR[name] });
@@ -52,6 +63,8 @@ const OS_ERRORS: Record<OsFlavour, Record<ErrorRow, { name: string; code: number
     // Linux reports end of file as a short read, never as an error.
     'end-of-file': { name: 'EINVAL', code: 22 },
     'handle-closed': { name: 'EBADF', code: 9 },
+    // As write() on a read-only fd.
+    'access-denied': { name: 'EBADF', code: 9 },
   },
   windows: {
     'invalid-parameter': win32('ERROR_INVALID_PARAMETER'),
@@ -62,6 +75,8 @@ const OS_ERRORS: Record<OsFlavour, Record<ErrorRow, { name: string; code: number
     'unknown-request': win32('ERROR_INVALID_FUNCTION'),
     'end-of-file': win32('ERROR_HANDLE_EOF'),
     'handle-closed': win32('ERROR_INVALID_HANDLE'),
+    // The I/O manager checks the control code's access bits against the handle.
+    'access-denied': win32('ERROR_ACCESS_DENIED'),
   },
 };
 
@@ -74,6 +89,7 @@ const ROW_KIND: Record<ErrorRow, DeviceErrorKind> = {
   'unknown-request': 'unknown-request',
   'end-of-file': 'os-error',
   'handle-closed': 'handle-closed',
+  'access-denied': 'access-denied',
 };
 
 /** The error a real driver of this flavour gives, with the real backends' hints. */
@@ -129,9 +145,9 @@ export class SimulatedDriver {
     this.totalCap = options.totalCap ?? SHM_DEFAULT_TOTAL_CAP;
   }
 
-  /** Opens a handle (CreateFile / open). */
-  open(): SimulatedFile {
-    return new SimulatedFile(this, this.nextHandleId++);
+  /** Opens a handle (CreateFile / open), for reading and writing unless told otherwise. */
+  open(access: HandleAccess = 'read-write'): SimulatedFile {
+    return new SimulatedFile(this, this.nextHandleId++, access);
   }
 
   get totals(): { totalBytes: number; allocations: number } {
@@ -220,6 +236,7 @@ export class SimulatedFile {
   constructor(
     private readonly driver: SimulatedDriver,
     readonly id: number,
+    readonly access: HandleAccess,
   ) {
     this.codes = driver.flavour === 'linux' ? LINUX_IOCTL : WINDOWS_IOCTL;
     this.userAddress = ADDRESS_BASE[driver.flavour] + BigInt(id) * HANDLE_STRIDE;
@@ -233,13 +250,15 @@ export class SimulatedFile {
    * DeviceIoControl / ioctl. `input` is what the caller passes in, `output`
    * the buffer the driver fills (on Linux pass the same buffer twice: the
    * ioctl argument is read and written in place). Returns the bytes written.
-   * Checks run in the contract's order: buffer sizes, parameters, state.
+   * Checks run in the contract's order: the handle's access, buffer sizes,
+   * parameters, state.
    */
   ioctl(code: number, input: Uint8Array | null, output: Uint8Array | null): number {
     const name = (Object.keys(this.codes) as IoctlName[]).find((n) => this.codes[n] === code >>> 0);
     const operation: DeviceOperation = name ? (name.toLowerCase() as DeviceOperation) : 'query';
     if (this.closed) this.fail(operation, 'handle-closed');
     if (!name) this.fail(operation, 'unknown-request');
+    if (NEEDS_READ_WRITE.has(name) && this.access !== 'read-write') this.fail(operation, 'access-denied');
     const inLength = input?.byteLength ?? 0;
     const outLength = output?.byteLength ?? 0;
     switch (name) {
@@ -283,7 +302,9 @@ export class SimulatedFile {
         const request = new DataView(input.buffer, input.byteOffset, inLength);
         const offset = request.getBigUint64(0, true);
         const count = request.getUint32(8, true);
-        if (count === 0 || count > SHM_INSPECT_MAX || offset % 2n !== 0n) {
+        // reserved must be zero, so it can carry meaning later without a new ABI.
+        const reserved = request.getUint32(12, true);
+        if (count === 0 || count > SHM_INSPECT_MAX || offset % 2n !== 0n || reserved !== 0) {
           this.fail('inspect', 'invalid-parameter');
         }
         if (!this.pages) this.fail('inspect', 'nothing-allocated');

@@ -6,7 +6,8 @@
  * drops and gaps adding up, poll wake-ups and POLLHUP, the read() consumer,
  * O_NONBLOCK, STOP, RELEASE/close/SIGKILL while streaming, four streams at
  * once, a consumer breaking the ring (FAULTED), and every error row of 5.4.
- * Closes with "stream: N passed, N failed".
+ * Closes with "stream: N passed, N failed" ("stream-32:" when built with
+ * -m32, so the same scenarios go through the module's compat_ioctl).
  */
 #include "scenario-harness.h"	/* first: it sets _GNU_SOURCE */
 
@@ -14,6 +15,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
+
+/* The result line's name: the 32-bit build runs through compat_ioctl. */
+#define PART_NAME (sizeof(void *) == 4 ? "stream-32" : "stream")
 
 #define RECORD sizeof(struct shm_record)
 /* 9 pages: a header page and 1024 records. */
@@ -848,6 +852,36 @@ static bool t_error_rows(void)
 	return true;
 }
 
+/* STREAM_START and STREAM_STOP need a handle open for reading and writing. */
+static bool t_access_mode(void)
+{
+	static const int modes[] = { O_RDONLY, O_WRONLY };
+	struct shm_stream_start s;
+	struct shm_allocate a;
+	struct ring_view v;
+	int rw = open_dev();
+
+	CHECK(rw >= 0, "open");
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		int fd = open(SHM_LINUX_DEVICE_PATH, modes[i] | O_CLOEXEC);
+
+		CHECK(fd >= 0, "open mode %d", modes[i]);
+		/* Before any other check: bad parameters and no allocation are still EBADF. */
+		EXPECT_ERRNO(stream_start(fd, 0, 0, &s), EBADF);
+		EXPECT_ERRNO(stream_start(fd, 1000, 1, &s), EBADF);
+		EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_STREAM_START, NULL), EBADF);
+		EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_STREAM_STOP), EBADF);
+		close(fd);
+	}
+	/* The read-and-write handle streams as before. */
+	CHECK(open_stream(rw, RING_1024, 1000, 10, &v), "start: %s", strerror(errno));
+	EXPECT_OK(ioctl(rw, SHM_IOCTL_STREAM_STOP));
+	a.size = PAGE;
+	EXPECT_ERRNO(ioctl(rw, SHM_IOCTL_ALLOCATE, &a), EBUSY);
+	close_stream(rw, &v);
+	return true;
+}
+
 static const struct scenario scenarios[] = {
 	{ "START: capacity, record size, data offset and the ring header", t_layout },
 	{ "records in order, every one verified, at the set rate", t_ordering_and_rate },
@@ -863,10 +897,11 @@ static const struct scenario scenarios[] = {
 	{ "FAULTED: impossible tails stop only that stream; read() is EIO", t_faulted },
 	{ "a scribbled ring header is rewritten from the driver's own copy", t_scribbled_header },
 	{ "error rows of 5.4: EFAULT, ENOTTY, EINVAL, ENODATA, one page, EBUSY", t_error_rows },
+	{ "read-only and write-only handles: STREAM_START and STREAM_STOP are EBADF first", t_access_mode },
 };
 
 int main(int argc, char **argv)
 {
-	return run_scenarios("stream", scenarios, sizeof(scenarios) / sizeof(scenarios[0]),
+	return run_scenarios(PART_NAME, scenarios, sizeof(scenarios) / sizeof(scenarios[0]),
 			     argc > 1 ? argv[1] : NULL);
 }
