@@ -113,6 +113,20 @@ static bool rdwr_rule_kept(int fd, unsigned int cmd, long r, int err)
 	return refused == (needs_rdwr(cmd) && !is_rdwr(fd));
 }
 
+/* An ioctl's result against the O_RDWR rule and the errnos the contract allows it. */
+static void judge(int fd, unsigned int cmd, const char *name, long r, int err,
+		  const int *allowed, int n)
+{
+	char what[80];
+
+	if (!rdwr_rule_kept(fd, cmd, r, err)) {
+		snprintf(what, sizeof(what), "%s and the fd's access mode", name);
+		bad(what, r, err);
+	} else if (r != 0 && err != EBADF && !(r == -1 && one_of(err, allowed, n))) {
+		bad(name, r, err);
+	}
+}
+
 static void maps_add(unsigned char *addr, size_t len)
 {
 	pthread_mutex_lock(&maps_lock);
@@ -204,21 +218,14 @@ static void op_valid_ioctl(int fd, uint64_t *s, unsigned char *scratch, unsigned
 		e = errno;
 		if (r == 0 && arg == &a && (a.mapped_size < a.size || a.mapped_size % PAGE))
 			bad("ALLOCATE mapped_size", (long)a.mapped_size, 0);
-		if (!rdwr_rule_kept(fd, SHM_IOCTL_ALLOCATE, r, e))
-			bad("ALLOCATE and the fd's access mode", r, e);
-		else if (r != 0 && e != EBADF && !(r == -1 && one_of(e, allowed, 4)))
-			bad("ALLOCATE", r, e);
+		judge(fd, SHM_IOCTL_ALLOCATE, "ALLOCATE", r, e, allowed, 4);
 		break;
 	}
 	case 1: {
 		static const int allowed[] = { ENODATA };
 
 		r = ioctl(fd, SHM_IOCTL_RELEASE);
-		e = errno;
-		if (!rdwr_rule_kept(fd, SHM_IOCTL_RELEASE, r, e))
-			bad("RELEASE and the fd's access mode", r, e);
-		else if (r != 0 && e != EBADF && !(r == -1 && one_of(e, allowed, 1)))
-			bad("RELEASE", r, e);
+		judge(fd, SHM_IOCTL_RELEASE, "RELEASE", r, errno, allowed, 1);
 		break;
 	}
 	case 2: {
@@ -262,11 +269,7 @@ static void op_stream(int fd, uint64_t *s, unsigned char *scratch, unsigned char
 		static const int allowed[] = { ENODATA };
 
 		r = ioctl(fd, SHM_IOCTL_STREAM_STOP);
-		e = errno;
-		if (!rdwr_rule_kept(fd, SHM_IOCTL_STREAM_STOP, r, e))
-			bad("STREAM_STOP and the fd's access mode", r, e);
-		else if (r != 0 && e != EBADF && !(r == -1 && one_of(e, allowed, 1)))
-			bad("STREAM_STOP", r, e);
+		judge(fd, SHM_IOCTL_STREAM_STOP, "STREAM_STOP", r, errno, allowed, 1);
 		return;
 	}
 	st.rate_hz = rates[rnd(s) % 7];
@@ -286,10 +289,7 @@ static void op_stream(int fd, uint64_t *s, unsigned char *scratch, unsigned char
 	{
 		static const int allowed[] = { EINVAL, EBUSY, ENODATA, EFAULT };
 
-		if (!rdwr_rule_kept(fd, SHM_IOCTL_STREAM_START, r, e))
-			bad("STREAM_START and the fd's access mode", r, e);
-		else if (r != 0 && e != EBADF && !(r == -1 && one_of(e, allowed, 4)))
-			bad("STREAM_START", r, e);
+		judge(fd, SHM_IOCTL_STREAM_START, "STREAM_START", r, e, allowed, 4);
 	}
 }
 
