@@ -21,9 +21,10 @@
  * Stops after --iterations per thread or --seconds, whichever comes first.
  * --no-allocate leaves ALLOCATE and holders out, for a kernel without a
  * memory manager (stock Wine). A holder is sometimes killed before it is
- * ready, possibly inside its ALLOCATE; not under Wine unless --early-kills is
- * given, as the project's memory manager for Wine then leaves the driver host
- * hanging in the user mapping. The last line is
+ * ready, possibly inside its ALLOCATE; under Wine only with --early-kills
+ * (Wine waits without end for a view mapped into a process killed meanwhile,
+ * which the project's memory manager for Wine guards against; the
+ * windows-wine stage passes it). The last line is
  * "windows-fuzz: N passed, N failed, 0 skipped".
  */
 #define WIN32_LEAN_AND_MEAN
