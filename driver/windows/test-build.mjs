@@ -46,6 +46,10 @@ const REVIEWED_IMPORTS = new Set(
   ('DbgPrintEx ExAcquireFastMutex ExAllocatePoolWithTag ExFreePool ExFreePoolWithTag ExReleaseFastMutex ' +
     'IoCreateDevice IoCreateSymbolicLink IoDeleteDevice IoDeleteSymbolicLink IoGetCurrentProcess IofCompleteRequest ' +
     'KeInitializeEvent KeStackAttachProcess KeUnstackDetachProcess ' +
+    // Streaming: the spin lock, the timer and its DPC, the event, the clock (HAL.dll).
+    'KeAcquireSpinLockAtDpcLevel KeAcquireSpinLockRaiseToDpc KeReleaseSpinLock KeReleaseSpinLockFromDpcLevel ' +
+    'KeCancelTimer KeFlushQueuedDpcs KeInitializeDpc KeInitializeTimerEx KeSetTimerEx KeSetEvent ' +
+    'KeQueryPerformanceCounter MmGetSystemRoutineAddress ObReferenceObjectByHandle ' +
     'MmAllocatePagesForMdlEx MmFreePagesFromMdl MmMapLockedPagesSpecifyCache MmUnmapLockedPages ' +
     'ObOpenObjectByPointer ObfDereferenceObject ObfReferenceObject PsGetCurrentProcessId PsSetCreateProcessNotifyRoutine ' +
     'RtlAddAccessAllowedAce RtlCreateAcl RtlCreateSecurityDescriptor RtlInitUnicodeString RtlInitializeSid ' +
