@@ -133,6 +133,9 @@ if (check(fuzzCc.ok, 'Windows fuzzer (tests/fuzz.c) builds with mingw-w64, warni
 } else {
   console.log(fuzzCc.output);
 }
+const streamTest = join(outDir, 'stream-test.exe');
+const streamCc = run('x86_64-w64-mingw32-gcc', ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'driver', 'include'), join(here, 'tests', 'stream-test.c'), '-o', streamTest]);
+if (!check(streamCc.ok, 'Windows stream client (tests/stream-test.c) builds with mingw-w64, warnings as errors')) console.log(streamCc.output);
 
 // 4. Test signing.
 const certDir = join(scratch, 'cert');
