@@ -680,7 +680,7 @@ static VOID ShmStreamBegin(_Inout_ PSHM_HANDLE Handle, _In_ const struct shm_str
 	Result->record_size = sizeof(struct shm_record);
 	Result->data_offset = PAGE_SIZE;
 	ShmTrace("STREAM_START: %lu records/s, batch %lu, capacity %lu, tick %ld ms, event %p",
-		 Request->rate_hz, Request->batch, capacity, periodMs, (PVOID)Event);
+		 (ULONG)Request->rate_hz, (ULONG)Request->batch, capacity, periodMs, (PVOID)Event);
 }
 
 /*
