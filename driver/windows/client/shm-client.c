@@ -21,39 +21,9 @@
  * Each check prints "ok" or "FAIL" and a line; the last line is
  * "<suite>: N passed, N failed, N skipped".
  */
-#include <windows.h>
-#include <winioctl.h>
-#include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include "sharedmemory_ioctl.h"
-
-static int g_passed;
-static int g_failed;
-
-static void check(BOOL ok, const char *what, ...)
-{
-	va_list args;
-
-	va_start(args, what);
-	printf(ok ? "ok   " : "FAIL ");
-	vprintf(what, args);
-	printf("\n");
-	va_end(args);
-	fflush(stdout);
-	if (ok)
-		g_passed++;
-	else
-		g_failed++;
-}
-
-static HANDLE open_device(DWORD access)
-{
-	return CreateFileW(SHM_WIN_USER_PATH, access, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-			   OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-}
+#include "shm-win32-checks.h"
 
 /*
  * A handle the I/O manager does not serialise: requests from several threads
@@ -64,19 +34,6 @@ static HANDLE open_overlapped(void)
 	return CreateFileW(SHM_WIN_USER_PATH, GENERIC_READ | GENERIC_WRITE,
 			   FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
 			   FILE_FLAG_OVERLAPPED, NULL);
-}
-
-/* DeviceIoControl that returns 0 on success, else GetLastError(). */
-static DWORD ioctl(HANDLE device, DWORD code, void *in, DWORD in_size, void *out, DWORD out_size,
-		   DWORD *returned)
-{
-	DWORD bytes = 0;
-
-	if (!DeviceIoControl(device, code, in, in_size, out, out_size, &bytes, NULL))
-		return GetLastError();
-	if (returned)
-		*returned = bytes;
-	return 0;
 }
 
 /* The same on an overlapped handle: each caller brings its own event. */
@@ -105,14 +62,6 @@ static DWORD inspect(HANDLE device, UINT64 offset, UINT32 count)
 
 	return ioctl(device, SHM_IOCTL_INSPECT, &request, sizeof(request), &request,
 		     sizeof(request), NULL);
-}
-
-static DWORD allocate(HANDLE device, UINT64 size, struct shm_allocate *result)
-{
-	memset(result, 0, sizeof(*result));
-	result->size = size;
-	return ioctl(device, SHM_IOCTL_ALLOCATE, result, sizeof(*result), result,
-		     sizeof(*result), NULL);
 }
 
 static DWORD read_at(HANDLE device, UINT64 offset, void *into, DWORD length, DWORD *read)

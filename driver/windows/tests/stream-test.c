@@ -14,63 +14,17 @@
  * Each check prints "ok" or "FAIL" and a line; the last line is
  * "windows-stream: N passed, N failed, 0 skipped", then the figures seen.
  */
-#include <windows.h>
-#include <winioctl.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include "sharedmemory_ioctl.h"
+#include "../client/shm-win32-checks.h"
 
 #define PAGE 4096u
 #define RECORD ((DWORD)sizeof(struct shm_record))
 /* 9 pages: the header page and 1024 records. */
 #define RING_1024 (9 * PAGE)
 
-static int g_passed;
-static int g_failed;
-
-static void check(BOOL ok, const char *what, ...)
-{
-	va_list args;
-
-	va_start(args, what);
-	printf(ok ? "ok   " : "FAIL ");
-	vprintf(what, args);
-	printf("\n");
-	va_end(args);
-	fflush(stdout);
-	if (ok)
-		g_passed++;
-	else
-		g_failed++;
-}
-
-static HANDLE open_device(DWORD access)
-{
-	return CreateFileW(SHM_WIN_USER_PATH, access, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-			   OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-}
-
-/* DeviceIoControl that returns 0 on success, else GetLastError(). */
-static DWORD ioctl(HANDLE device, DWORD code, void *in, DWORD in_size, void *out, DWORD out_size)
-{
-	DWORD bytes = 0;
-
-	return DeviceIoControl(device, code, in, in_size, out, out_size, &bytes, NULL) ?
-		0 : GetLastError();
-}
-
-static DWORD allocate(HANDLE device, UINT64 size, struct shm_allocate *result)
-{
-	memset(result, 0, sizeof(*result));
-	result->size = size;
-	return ioctl(device, SHM_IOCTL_ALLOCATE, result, sizeof(*result), result, sizeof(*result));
-}
-
 static DWORD release(HANDLE device)
 {
-	return ioctl(device, SHM_IOCTL_RELEASE, NULL, 0, NULL, 0);
+	return ioctl(device, SHM_IOCTL_RELEASE, NULL, 0, NULL, 0, NULL);
 }
 
 static DWORD stream_start(HANDLE device, UINT32 rate, UINT32 batch, HANDLE event,
@@ -80,12 +34,12 @@ static DWORD stream_start(HANDLE device, UINT32 rate, UINT32 batch, HANDLE event
 	out->rate_hz = rate;
 	out->batch = batch;
 	out->event_handle = (UINT64)(ULONG_PTR)event;
-	return ioctl(device, SHM_IOCTL_STREAM_START, out, sizeof(*out), out, sizeof(*out));
+	return ioctl(device, SHM_IOCTL_STREAM_START, out, sizeof(*out), out, sizeof(*out), NULL);
 }
 
 static DWORD stream_stop(HANDLE device)
 {
-	return ioctl(device, SHM_IOCTL_STREAM_STOP, NULL, 0, NULL, 0);
+	return ioctl(device, SHM_IOCTL_STREAM_STOP, NULL, 0, NULL, 0, NULL);
 }
 
 /* ReadFile: 0 or GetLastError(); *bytes what it returned. */
@@ -122,7 +76,7 @@ static BOOL totals_are_zero(void)
 
 	if (device == INVALID_HANDLE_VALUE)
 		return FALSE;
-	zero = ioctl(device, SHM_IOCTL_QUERY, NULL, 0, &info, sizeof(info)) == 0 &&
+	zero = ioctl(device, SHM_IOCTL_QUERY, NULL, 0, &info, sizeof(info), NULL) == 0 &&
 	       info.total_bytes == 0 && info.allocations == 0;
 	CloseHandle(device);
 	return zero;
@@ -676,14 +630,16 @@ static void t_error_rows(const char *self)
 	};
 
 	memset(&info, 0xA5, sizeof(info));
-	error = ioctl(device, SHM_IOCTL_QUERY, NULL, 0, &info, sizeof(info));
+	error = ioctl(device, SHM_IOCTL_QUERY, NULL, 0, &info, sizeof(info), NULL);
 	check(error == 0 &&
 	      info.features == SHM_FEATURE_STREAM && info.driver_version == SHM_DRIVER_VERSION,
 	      "QUERY: features 0x%x (SHM_FEATURE_STREAM), driver version 0x%x (1.1)", info.features,
 	      info.driver_version);
-	error = ioctl(device, SHM_IOCTL_STREAM_START, &start, sizeof(start) - 1, &start, sizeof(start));
+	error = ioctl(device, SHM_IOCTL_STREAM_START, &start, sizeof(start) - 1, &start, sizeof(start),
+		      NULL);
 	check(error == ERROR_INSUFFICIENT_BUFFER, "STREAM_START, 31-byte input: 122 (got %lu)", error);
-	error = ioctl(device, SHM_IOCTL_STREAM_START, &start, sizeof(start), &start, sizeof(start) - 1);
+	error = ioctl(device, SHM_IOCTL_STREAM_START, &start, sizeof(start), &start, sizeof(start) - 1,
+		      NULL);
 	check(error == ERROR_INSUFFICIENT_BUFFER, "STREAM_START, 31-byte output: 122 (got %lu)", error);
 	/* Parameters come before state: these are 87 with nothing allocated. */
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
