@@ -256,11 +256,15 @@ static UINT64 consume_for(struct ring_view *v, struct verifier *ver, DWORD ms)
 	return wakes;
 }
 
-/* Records written and lost add up to the sequence numbers used. */
+/*
+ * Every record written was read, and every gap is a loss the driver counted.
+ * Records lost in the last ticks before STOP leave no gap (nothing after
+ * them was written), so the gaps may fall short of dropped, never exceed it.
+ */
 static BOOL accounted(const struct verifier *ver, const struct ring_view *v)
 {
-	return ver->gaps == load_dropped(v) && ver->records == load_head(v) &&
-	       ver->next == load_head(v) + load_dropped(v);
+	return ver->records == load_head(v) && ver->gaps <= load_dropped(v) &&
+	       ver->next <= load_head(v) + load_dropped(v);
 }
 
 /*
@@ -317,7 +321,7 @@ static void t_layout_and_rate(UINT32 batch, BOOL none_lost)
 	      (unsigned long long)head, (unsigned long long)dropped);
 	consume(&v, &ver);
 	check(ver.bad == 0 && accounted(&ver, &v), "after STOP the unread records are still readable, "
-	      "and they add up: %llu read, %llu dropped", (unsigned long long)ver.records,
+	      "and every one was read: %llu read, %llu dropped", (unsigned long long)ver.records,
 	      (unsigned long long)load_dropped(&v));
 	check(stream_stop(v.device) == 0 && load_state(&v) == SHM_RING_STOPPED,
 	      "STREAM_STOP of a stopped stream: 0, nothing changes");
@@ -346,8 +350,9 @@ static void t_high_rate(UINT32 rate_hz, UINT32 batch)
 	consume(&v, &ver);
 	rate = (double)ver.records / seconds;
 	check(ver.bad == 0 && accounted(&ver, &v) && ver.records > 0,
-	      "%u records/s, batch %u: %llu records, every one verified, gaps add up to dropped (%llu)",
-	      rate_hz, batch, (unsigned long long)ver.records, (unsigned long long)load_dropped(&v));
+	      "%u records/s, batch %u: %llu records, every one verified, %llu gaps within dropped (%llu)",
+	      rate_hz, batch, (unsigned long long)ver.records, (unsigned long long)ver.gaps,
+	      (unsigned long long)load_dropped(&v));
 	printf("  figures: %u/s batch %u, woken by the event: %.0f records/s received, %llu dropped "
 	       "(%.1f%%), latency p50 %.2f ms, p99 %.2f ms\n", rate_hz, batch, rate,
 	       (unsigned long long)load_dropped(&v),
@@ -381,8 +386,9 @@ static void t_drops_and_gaps(void)
 	consume_for(&v, &ver, 1000);
 	stream_stop(v.device);
 	consume(&v, &ver);
-	check(ver.bad == 0 && accounted(&ver, &v),
-	      "stall: the gaps (%llu) add up to dropped (%llu); %llu records read, next sequence %llu",
+	check(ver.bad == 0 && accounted(&ver, &v) && ver.gaps >= first_dropped,
+	      "stall: every record read; the gaps (%llu) hold the stall's losses and stay within "
+	      "dropped (%llu); %llu records read, next sequence %llu",
 	      (unsigned long long)ver.gaps, (unsigned long long)load_dropped(&v),
 	      (unsigned long long)ver.records, (unsigned long long)ver.next);
 	printf("  figures: stalled 1 s at 2000/s on 128 records: %llu dropped\n",
