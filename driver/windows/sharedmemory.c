@@ -83,6 +83,7 @@ typedef struct _SHM_STREAM {
 	KDPC Dpc;               /* ShmStreamTick */
 	KSPIN_LOCK Lock;        /* guards the fields below while Exists */
 	BOOLEAN Exists;         /* STREAM_START succeeded; until the stream ends */
+	BOOLEAN TimerUsed;      /* a stream ran on this handle: CLOSE flushes the DPCs */
 	ULONG State;            /* SHM_RING_RUNNING, _STOPPED or _FAULTED */
 	struct shm_ring *Ring;  /* the kernel mapping's first page */
 	struct shm_record *Records; /* the kernel mapping, from page 1 on */
@@ -159,7 +160,7 @@ static SHM_IOCTL_ROUTINE ShmIoctlStreamStart;
 static SHM_IOCTL_ROUTINE ShmIoctlStreamStop;
 static KDEFERRED_ROUTINE ShmStreamTick;
 
-_IRQL_requires_max_(PASSIVE_LEVEL)
+_IRQL_requires_max_(APC_LEVEL)
 _Requires_lock_held_(Handle->Lock)
 static VOID ShmStreamEnd(_Inout_ PSHM_HANDLE Handle, _In_z_ PCSTR Why);
 
@@ -608,22 +609,22 @@ static VOID ShmStreamTick(PKDPC Dpc, PVOID Context, PVOID Argument1, PVOID Argum
 	InterlockedExchange64((LONG64 volatile *)&stream->Ring->head, (LONG64)stream->Head);
 	wake = writes != 0;
 unlock:
-	KeReleaseSpinLockFromDpcLevel(&stream->Lock);
 	/*
-	 * Outside the lock. The event stays referenced until the stream ends,
-	 * which cancels the timer and waits for this DPC first.
+	 * Under the lock, like every access to the pages and the event: once
+	 * the stream has ended (under this lock) a late tick touches neither.
 	 */
 	if (wake && stream->Event != NULL)
 		KeSetEvent(stream->Event, IO_NO_INCREMENT, FALSE);
+	KeReleaseSpinLockFromDpcLevel(&stream->Lock);
 }
 
 /*
  * STREAM_START's work, once the request is checked: the ring header over the
  * first page (the 10..1 seed goes), then the timer.
- * PASSIVE_LEVEL; Handle->Lock held; takes Stream->Lock. Takes over the
+ * APC_LEVEL (Handle->Lock held); takes Stream->Lock. Takes over the
  * reference on Event (or NULL).
  */
-_IRQL_requires_max_(PASSIVE_LEVEL)
+_IRQL_requires_max_(APC_LEVEL)
 _Requires_lock_held_(Handle->Lock)
 static VOID ShmStreamBegin(_Inout_ PSHM_HANDLE Handle, _In_ const struct shm_stream_start *Request,
 			   _In_opt_ PKEVENT Event, _Out_ struct shm_stream_start *Result)
@@ -664,6 +665,7 @@ static VOID ShmStreamBegin(_Inout_ PSHM_HANDLE Handle, _In_ const struct shm_str
 	stream->Frequency = frequency.QuadPart;
 	stream->State = SHM_RING_RUNNING;
 	stream->Exists = TRUE;
+	stream->TimerUsed = TRUE;
 	KeReleaseSpinLock(&stream->Lock, irql);
 
 	/*
@@ -684,49 +686,47 @@ static VOID ShmStreamBegin(_Inout_ PSHM_HANDLE Handle, _In_ const struct shm_str
 }
 
 /*
- * Stops the producer synchronously: when this returns, no tick runs or will
- * run, head and dropped no longer change, and a running stream is STOPPED
- * (a stopped or faulted one stays as it is). Waiters are woken when a
- * running stream stops.
- * PASSIVE_LEVEL; Handle->Lock held; takes Stream->Lock, never across
+ * Stops the producer synchronously: when this returns, head and dropped no
+ * longer change and a running stream is STOPPED (a stopped or faulted one
+ * stays as it is); waiters are woken when a running stream stops.
+ *
+ * A tick writes the pages only while it holds Stream->Lock and sees the
+ * stream RUNNING, so once the state is changed under that lock, a tick in
+ * progress has finished its writes and every later one returns at once.
+ * The timer is cancelled too, so it stops firing. What the wait for a DPC
+ * still queued protects is the SHM_STREAM itself, which a late tick still
+ * locks: ShmClose flushes the DPCs before freeing it (KeFlushQueuedDpcs
+ * needs PASSIVE_LEVEL, and here Handle->Lock, a fast mutex, is held).
+ * APC_LEVEL (Handle->Lock held); takes Stream->Lock, never across
  * KeCancelTimer (under Wine that waits for a running tick, which takes it).
  */
-_IRQL_requires_max_(PASSIVE_LEVEL)
+_IRQL_requires_max_(APC_LEVEL)
 _Requires_lock_held_(Handle->Lock)
 static VOID ShmStreamHalt(_Inout_ PSHM_HANDLE Handle, _In_z_ PCSTR Why)
 {
 	PSHM_STREAM stream = &Handle->Stream;
-	BOOLEAN wasRunning;
 	KIRQL irql;
 
 	NT_ASSERT(stream->Exists);
 	KeAcquireSpinLock(&stream->Lock, &irql);
-	wasRunning = stream->State == SHM_RING_RUNNING;
-	if (wasRunning) {
+	if (stream->State == SHM_RING_RUNNING) {
 		stream->State = SHM_RING_STOPPED;
 		WriteULongNoFence((ULONG volatile *)&stream->Ring->state, SHM_RING_STOPPED);
+		if (stream->Event != NULL)
+			KeSetEvent(stream->Event, IO_NO_INCREMENT, FALSE);
 	}
 	KeReleaseSpinLock(&stream->Lock, irql);
-	/*
-	 * From here every tick returns at once; now make sure none is left.
-	 * KeCancelTimer takes the timer out of the queue; KeFlushQueuedDpcs
-	 * waits for a DPC already queued or running on any processor. (Wine's
-	 * KeFlushQueuedDpcs is an empty stub, which is harmless for a timer DPC:
-	 * there KeCancelTimer itself waits for a running timer callback.)
-	 */
 	KeCancelTimer(&stream->Timer);
-	KeFlushQueuedDpcs();
-	if (wasRunning && stream->Event != NULL)
-		KeSetEvent(stream->Event, IO_NO_INCREMENT, FALSE);
 	ShmTrace("%s: stream stopped, head %llu, dropped %llu, state %lu", Why, stream->Head,
 		 stream->Dropped, stream->State);
 }
 
 /*
  * The stream ends before its pages are freed (RELEASE, CLOSE; CLEANUP on
- * Windows): stopped first, so no tick ever touches freed pages, then the
- * event's reference is dropped.
- * PASSIVE_LEVEL; Handle->Lock held.
+ * Windows): stopped first, and marked ended under Stream->Lock, so no tick
+ * touches the pages or the event after this; then the event's reference is
+ * dropped.
+ * APC_LEVEL (Handle->Lock held).
  */
 _Use_decl_annotations_
 static VOID ShmStreamEnd(PSHM_HANDLE Handle, PCSTR Why)
@@ -753,9 +753,9 @@ static VOID ShmStreamEnd(PSHM_HANDLE Handle, PCSTR Why)
  * no part. Nothing unread: 0 bytes at once. The copy is made outside the
  * spin lock (it can be megabytes); the records tail..head-1 are the
  * consumer's, which the producer does not overwrite.
- * PASSIVE_LEVEL; Handle->Lock held; takes Stream->Lock.
+ * APC_LEVEL (Handle->Lock held); takes Stream->Lock.
  */
-_IRQL_requires_max_(PASSIVE_LEVEL)
+_IRQL_requires_max_(APC_LEVEL)
 _Requires_lock_held_(Handle->Lock)
 static NTSTATUS ShmStreamRead(_Inout_ PSHM_HANDLE Handle, _Out_writes_bytes_(Length) PVOID Buffer,
 			      _In_ ULONG Length, _Out_ PULONG_PTR Copied)
@@ -776,17 +776,17 @@ static NTSTATUS ShmStreamRead(_Inout_ PSHM_HANDLE Handle, _Out_writes_bytes_(Len
 		status = STATUS_IO_DEVICE_ERROR;
 	} else if (!ShmTailIsPossible(stream, tail)) {
 		/* Only a running stream faults: a stopped one has no producer left to stop. */
-		if (stream->State == SHM_RING_RUNNING)
+		if (stream->State == SHM_RING_RUNNING) {
 			ShmStreamFault(stream, tail);
+			/* Waiters learn of the fault as from the producer. */
+			if (stream->Event != NULL)
+				KeSetEvent(stream->Event, IO_NO_INCREMENT, FALSE);
+		}
 		status = STATUS_IO_DEVICE_ERROR;
 	}
 	KeReleaseSpinLock(&stream->Lock, irql);
-	if (!NT_SUCCESS(status)) {
-		/* Waiters learn of the fault as from the producer. */
-		if (stream->Event != NULL)
-			KeSetEvent(stream->Event, IO_NO_INCREMENT, FALSE);
+	if (!NT_SUCCESS(status))
 		return status;
-	}
 
 	count = min(head - tail, (ULONG64)(Length / sizeof(struct shm_record)));
 	first = tail;
@@ -923,6 +923,16 @@ static NTSTATUS ShmClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 		}
 		ExReleaseFastMutex(&handle->Lock);
 		NT_ASSERT(handle->Mdl == NULL && handle->Owner == NULL && !handle->Stream.Exists);
+		/*
+		 * A stream's timer was cancelled when it ended, but its DPC may
+		 * still be queued, or running on another processor, and it locks
+		 * the context about to be freed: wait for it, at PASSIVE_LEVEL as
+		 * KeFlushQueuedDpcs requires. (Wine's KeFlushQueuedDpcs is an empty
+		 * stub, which is harmless for a timer DPC: there KeCancelTimer
+		 * itself waits for a running timer callback.)
+		 */
+		if (handle->Stream.TimerUsed)
+			KeFlushQueuedDpcs();
 		ExAcquireFastMutex(&g_Shm.HandlesLock);
 		RemoveEntryList(&handle->Link);
 		ExReleaseFastMutex(&g_Shm.HandlesLock);
