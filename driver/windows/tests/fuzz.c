@@ -549,8 +549,15 @@ static void op_stream_start(struct worker *w, ULONG64 *s, struct slot *slot)
 	BOOL bad, bad_parameters, bad_event;
 	int event_kind = (int)(rnd(s) % 6);
 
-	request.rate_hz = rnd(s) % 2 ? rates[rnd(s) % 7] : 1 + (UINT32)(rnd(s) % 50000);
-	request.batch = rnd(s) % 2 ? batches[rnd(s) % 6] : 1 + (UINT32)(rnd(s) % 200);
+	if (rnd(s) % 2) {
+		/* A good request half the time, so streams run long enough to scribble on. */
+		request.rate_hz = 100 + (UINT32)(rnd(s) % 200000);
+		request.batch = request.rate_hz / 100 + 1;
+		event_kind = (int)(rnd(s) % 3);
+	} else {
+		request.rate_hz = rnd(s) % 2 ? rates[rnd(s) % 7] : 1 + (UINT32)(rnd(s) % 50000);
+		request.batch = rnd(s) % 2 ? batches[rnd(s) % 6] : 1 + (UINT32)(rnd(s) % 200);
+	}
 	/* 0, the worker's event, the event without EVENT_MODIFY_STATE, no handle, a file. */
 	request.event_handle = event_kind <= 1 ? 0 :
 			       event_kind == 2 ? (UINT64)(ULONG_PTR)w->stream_event :
