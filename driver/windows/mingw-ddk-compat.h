@@ -21,11 +21,28 @@
 #ifndef _Requires_lock_held_
 # define _Requires_lock_held_(x)
 #endif
+#ifndef _Requires_lock_not_held_
+# define _Requires_lock_not_held_(x)
+#endif
+#ifndef _IRQL_requires_max_
+# define _IRQL_requires_max_(x)
+#endif
+#ifndef _In_z_
+# define _In_z_
+#endif
 #ifndef _Acquires_lock_
 # define _Acquires_lock_(x)
 #endif
 #ifndef _Releases_lock_
 # define _Releases_lock_(x)
+#endif
+
+/*
+ * wdm.h: NT_ASSERT as the WDK's free build has it. Recent mingw-w64 headers
+ * define it so; older ones do not.
+ */
+#ifndef NT_ASSERT
+# define NT_ASSERT(exp) ((VOID)0)
 #endif
 
 /* dpfilter.h: the component ID for third-party drivers' DbgPrintEx output. */

@@ -3,20 +3,42 @@
  * sharedmemory.c - SharedMemory, a WDM driver that shares pages with an
  * application without copying.
  *
- * The 2010 article's driver, made right for 64-bit Windows 10/11. Its steps,
- * in the order this file has them (search for "Step"):
+ * The 2010 article's driver, made right for 64-bit Windows 10/11. The file
+ * reads in the article's order (search for "Step"):
  *
- *   Step 1  allocate physical pages, described by an MDL
- *   Step 2  map them into kernel space
- *   Step 3  write the check values 10, 9, ..., 1
- *   Step 4  map the same pages into the calling process
- *   Step 5  return the user address to the application
- *   Step 6  on release: unmap from the process, unmap from the kernel, free
+ *   Types       the per-handle context and the driver's global state
+ *   Step 1      allocate physical pages, described by an MDL
+ *   Step 2      map them into kernel space
+ *   Step 3      write the check values 10, 9, ..., 1
+ *   Step 4      map the same pages into the calling process
+ *   Step 5      return the user address to the application
+ *   Step 6      on release: unmap from the process, unmap from the kernel, free;
+ *               and "Step 6 at process exit"
+ *   Dispatch    CREATE, CLEANUP, CLOSE, READ, one routine per IOCTL, and
+ *               DEVICE_CONTROL, the single place those IRPs complete
+ *   Plumbing    DriverEntry, unload, registry settings, the device's DACL
  *
  * Where it differs from the article, a comment starting "Unlike the article"
  * says how and why. The user/kernel interface is driver/include/
  * sharedmemory_ioctl.h; the behaviour (error codes, order of checks) is fixed
  * by the project's contract, section 3.
+ *
+ * IRQL and locks. Every routine here runs at PASSIVE_LEVEL: the dispatch
+ * routines in the requesting thread (this driver is at the top of its stack),
+ * the process-exit callback in the exiting process's last thread. The locks
+ * are fast mutexes (they raise to APC_LEVEL while held), taken in this order
+ * and never the other way round:
+ *
+ *   SHM_HANDLE.Lock        one handle's requests; held across an ALLOCATE,
+ *                          zeroing included, so only that handle waits
+ *   g_Shm.HandlesLock      the list of handles; held briefly
+ *   SHM_HANDLE.MappingLock the user mapping's Owner, OwnerId, UserAddress;
+ *                          held only to publish, clear or unmap that mapping,
+ *                          never across an allocation, so the exit callback
+ *                          (HandlesLock, then MappingLock) never waits behind one
+ *   g_Shm.TotalsLock       the totals; a leaf
+ *
+ * (SHM_HANDLE.Lock and HandlesLock are never held together.)
  *
  * Kernel debug output (DbgPrintEx, component IHVDRIVER) traces every step,
  * as the article showed in DebugView.
@@ -38,6 +60,10 @@
 #define ShmError(format, ...) \
 	DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_ERROR_LEVEL, "SharedMemory: " format "\n", ##__VA_ARGS__)
 
+/* ------------------------------------------------------------------------ */
+/* Types                                                                     */
+/* ------------------------------------------------------------------------ */
+
 /*
  * One per open handle (FILE_OBJECT), kept in FileObject->FsContext.
  * Unlike the article, which kept one allocation in global variables, every
@@ -46,19 +72,24 @@
  */
 typedef struct _SHM_HANDLE {
 	LIST_ENTRY Link;        /* in g_Shm.Handles, from CREATE to CLOSE */
-	FAST_MUTEX Lock;        /* serialises IOCTLs, reads and cleanup on this handle */
+	FAST_MUTEX Lock;        /* serialises IOCTLs, reads, CLEANUP and CLOSE on this handle */
+	/* Guarded by Lock: */
+	BOOLEAN CleanedUp;      /* CLEANUP ran: no new ALLOCATE (see ShmIoctlAllocate) */
 	PMDL Mdl;               /* the pages; NULL when nothing is allocated */
 	PUSHORT KernelAddress;  /* the driver's own mapping of the pages */
-	PVOID UserAddress;      /* the mapping in Owner's address space */
-	PEPROCESS Owner;        /* the process UserAddress is in; referenced while set */
 	ULONG64 Bytes;          /* MmGetMdlByteCount(Mdl) */
+	FAST_MUTEX MappingLock; /* guards the three fields below; held briefly */
+	/* Guarded by MappingLock: set by ALLOCATE, cleared by step 6 or at the owner's exit */
+	PVOID UserAddress;      /* the mapping in Owner's address space; NULL once unmapped */
+	PEPROCESS Owner;        /* the process UserAddress is in; referenced while set */
+	HANDLE OwnerId;         /* its process id, as the exit callback is given it */
 } SHM_HANDLE, *PSHM_HANDLE;
 
 /* The driver's global state: settings from the registry and the live totals. */
 static struct {
 	PDEVICE_OBJECT DeviceObject;
 	BOOLEAN NotifyRegistered;  /* ShmProcessNotify is registered */
-	FAST_MUTEX HandlesLock;    /* guards Handles; taken before any handle's Lock */
+	FAST_MUTEX HandlesLock;    /* guards Handles */
 	LIST_ENTRY Handles;        /* every open handle's SHM_HANDLE */
 	ULONG64 MaxSize;         /* largest ALLOCATE (Parameters\MaxSizeMiB) */
 	ULONG64 TotalCap;        /* all handles together (Parameters\TotalCapMiB) */
@@ -67,6 +98,18 @@ static struct {
 	ULONG Allocations;
 } g_Shm;
 
+/*
+ * One routine per control code. It checks the request in the contract's order
+ * (buffer sizes, then parameters, then state), does the work, and returns the
+ * status and, in *Information, how many bytes of the system buffer go back to
+ * the caller. ShmDeviceControl completes the IRP; these never do.
+ */
+typedef
+_IRQL_requires_max_(PASSIVE_LEVEL)
+_Requires_lock_not_held_(Handle->Lock)
+NTSTATUS
+SHM_IOCTL_ROUTINE(_Inout_ PSHM_HANDLE Handle, _Inout_ PIRP Irp, _Out_ PULONG_PTR Information);
+
 DRIVER_INITIALIZE DriverEntry;
 static DRIVER_UNLOAD ShmUnload;
 _Dispatch_type_(IRP_MJ_CREATE) static DRIVER_DISPATCH ShmCreate;
@@ -74,43 +117,691 @@ _Dispatch_type_(IRP_MJ_CLEANUP) static DRIVER_DISPATCH ShmCleanup;
 _Dispatch_type_(IRP_MJ_CLOSE) static DRIVER_DISPATCH ShmClose;
 _Dispatch_type_(IRP_MJ_READ) static DRIVER_DISPATCH ShmRead;
 _Dispatch_type_(IRP_MJ_DEVICE_CONTROL) static DRIVER_DISPATCH ShmDeviceControl;
-static NTSTATUS ShmReadParameters(_In_ PUNICODE_STRING RegistryPath);
-static VOID ShmProcessNotify(_In_ HANDLE ParentId, _In_ HANDLE ProcessId, _In_ BOOLEAN Create);
-static NTSTATUS ShmApplyDeviceSecurity(_In_ PDEVICE_OBJECT DeviceObject);
+static SHM_IOCTL_ROUTINE ShmIoctlQuery;
+static SHM_IOCTL_ROUTINE ShmIoctlAllocate;
+static SHM_IOCTL_ROUTINE ShmIoctlRelease;
+static SHM_IOCTL_ROUTINE ShmIoctlInspect;
+
+_IRQL_requires_max_(PASSIVE_LEVEL)
 _Requires_lock_held_(Handle->Lock)
+_Requires_lock_not_held_(Handle->MappingLock)
 static NTSTATUS ShmAllocate(_Inout_ PSHM_HANDLE Handle, _In_ ULONG64 Size,
-			    _Inout_ struct shm_allocate *Result);
+			    _Out_ struct shm_allocate *Result);
+
+_IRQL_requires_max_(PASSIVE_LEVEL)
 _Requires_lock_held_(Handle->Lock)
-static VOID ShmFree(_Inout_ PSHM_HANDLE Handle, _In_ PCSTR Why);
+_Requires_lock_not_held_(Handle->MappingLock)
+static VOID ShmFree(_Inout_ PSHM_HANDLE Handle, _In_z_ PCSTR Why);
+
+_IRQL_requires_max_(PASSIVE_LEVEL)
+_Requires_lock_not_held_(g_Shm.HandlesLock)
+static VOID ShmProcessNotify(_In_ HANDLE ParentId, _In_ HANDLE ProcessId, _In_ BOOLEAN Create);
+
+_IRQL_requires_max_(PASSIVE_LEVEL)
+static NTSTATUS ShmReadParameters(_In_ PUNICODE_STRING RegistryPath);
+
+_IRQL_requires_max_(PASSIVE_LEVEL)
+static NTSTATUS ShmApplyDeviceSecurity(_In_ PDEVICE_OBJECT DeviceObject);
 
 #ifdef ALLOC_PRAGMA
 # pragma alloc_text(INIT, DriverEntry)
 # pragma alloc_text(INIT, ShmReadParameters)
 # pragma alloc_text(INIT, ShmApplyDeviceSecurity)
 # pragma alloc_text(PAGE, ShmUnload)
+# pragma alloc_text(PAGE, ShmAllocate)
+# pragma alloc_text(PAGE, ShmFree)
+# pragma alloc_text(PAGE, ShmProcessNotify)
 # pragma alloc_text(PAGE, ShmCreate)
 # pragma alloc_text(PAGE, ShmCleanup)
 # pragma alloc_text(PAGE, ShmClose)
 # pragma alloc_text(PAGE, ShmRead)
+# pragma alloc_text(PAGE, ShmIoctlQuery)
+# pragma alloc_text(PAGE, ShmIoctlAllocate)
+# pragma alloc_text(PAGE, ShmIoctlRelease)
+# pragma alloc_text(PAGE, ShmIoctlInspect)
 # pragma alloc_text(PAGE, ShmDeviceControl)
-# pragma alloc_text(PAGE, ShmAllocate)
-# pragma alloc_text(PAGE, ShmFree)
-# pragma alloc_text(PAGE, ShmProcessNotify)
 #endif
 
-/* Completes an IRP; every dispatch routine ends here exactly once. */
+/*
+ * The global cap. ShmReserve counts an allocation before it is made, so two
+ * handles allocating at once cannot both pass the cap; ShmUnreserve uncounts
+ * it once its pages are freed (or were never got).
+ * IRQL <= APC_LEVEL; takes TotalsLock, which must not be held.
+ */
+_IRQL_requires_max_(APC_LEVEL)
+_Requires_lock_not_held_(g_Shm.TotalsLock)
+static NTSTATUS ShmReserve(_In_ ULONG64 Bytes)
+{
+	NTSTATUS status = STATUS_SUCCESS;
+
+	ExAcquireFastMutex(&g_Shm.TotalsLock);
+	NT_ASSERT(g_Shm.TotalBytes <= g_Shm.TotalCap);
+	if (Bytes > g_Shm.TotalCap - g_Shm.TotalBytes) {
+		status = STATUS_INSUFFICIENT_RESOURCES;
+	} else {
+		g_Shm.TotalBytes += Bytes;
+		g_Shm.Allocations++;
+	}
+	ExReleaseFastMutex(&g_Shm.TotalsLock);
+	return status;
+}
+
+_IRQL_requires_max_(APC_LEVEL)
+_Requires_lock_not_held_(g_Shm.TotalsLock)
+static VOID ShmUnreserve(_In_ ULONG64 Bytes)
+{
+	ExAcquireFastMutex(&g_Shm.TotalsLock);
+	NT_ASSERT(g_Shm.TotalBytes >= Bytes && g_Shm.Allocations > 0);
+	g_Shm.TotalBytes -= Bytes;
+	g_Shm.Allocations--;
+	ExReleaseFastMutex(&g_Shm.TotalsLock);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Steps 1 to 5: ALLOCATE                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * PASSIVE_LEVEL, in the context of the process that sent the IOCTL (checked
+ * by ShmIoctlAllocate: a UserMode request at the top of the stack), which is
+ * where the user mapping must be made. Holds Handle->Lock throughout, so the
+ * slow part (allocating and zeroing up to MaxSizeMiB) blocks only this handle;
+ * MappingLock is taken only at the end, to publish the mapping. Every failure
+ * undoes exactly what was done before it.
+ */
+_Use_decl_annotations_
+static NTSTATUS ShmAllocate(PSHM_HANDLE Handle, ULONG64 Size, struct shm_allocate *Result)
+{
+	PHYSICAL_ADDRESS lowest, highest, skip;
+	ULONG64 bytes = (Size + PAGE_SIZE - 1) & ~((ULONG64)PAGE_SIZE - 1);
+	PMDL mdl;
+	PUSHORT kernelAddress;
+	PVOID userAddress = NULL;
+	NTSTATUS status, raised = STATUS_SUCCESS;
+	ULONG i;
+
+	PAGED_CODE();
+	NT_ASSERT(Handle->Mdl == NULL && Handle->UserAddress == NULL && Handle->Owner == NULL);
+	NT_ASSERT(Size != 0 && Size <= g_Shm.MaxSize);
+	status = ShmReserve(bytes);
+	if (!NT_SUCCESS(status)) {
+		ShmError("ALLOCATE: %llu bytes would pass the cap of %llu", bytes, g_Shm.TotalCap);
+		return status;
+	}
+
+	/*
+	 * Step 1: allocate physical pages, described by an MDL.
+	 * Unlike the article (MmAllocatePagesForMdl, then trusting the result),
+	 * MM_ALLOCATE_FULLY_REQUIRED makes the call fail rather than return fewer
+	 * pages, the byte count is still checked, and the pages come zeroed (no
+	 * MM_DONT_ZERO_ALLOCATION), so no stale kernel data reaches user mode.
+	 */
+	lowest.QuadPart = 0;
+	highest.QuadPart = -1;
+	skip.QuadPart = 0;
+	mdl = MmAllocatePagesForMdlEx(lowest, highest, skip, (SIZE_T)bytes, MmCached,
+				      MM_ALLOCATE_FULLY_REQUIRED);
+	if (mdl == NULL) {
+		ShmError("ALLOCATE: MmAllocatePagesForMdlEx(%llu bytes) failed", bytes);
+		status = STATUS_INSUFFICIENT_RESOURCES;
+		goto unreserve;
+	}
+	if (MmGetMdlByteCount(mdl) != bytes) {
+		ShmError("ALLOCATE: got %lu bytes, wanted %llu", MmGetMdlByteCount(mdl), bytes);
+		status = STATUS_INSUFFICIENT_RESOURCES;
+		goto free_pages;
+	}
+	ShmTrace("ALLOCATE step 1: MDL %p describes %llu bytes of zeroed pages", (PVOID)mdl, bytes);
+
+	/* Step 2: map the pages into kernel space (never executable). */
+	kernelAddress = MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority | MdlMappingNoExecute);
+	if (kernelAddress == NULL) {
+		ShmError("ALLOCATE: MmGetSystemAddressForMdlSafe failed");
+		status = STATUS_INSUFFICIENT_RESOURCES;
+		goto free_pages;
+	}
+	ShmTrace("ALLOCATE step 2: kernel address %p", (PVOID)kernelAddress);
+
+	/* Step 3: write the check values 10, 9, ..., 1 (the rest stays zero). */
+	for (i = 0; i < SHM_SEED_COUNT; i++)
+		kernelAddress[i] = (USHORT)(SHM_SEED_COUNT - i);
+	ShmTrace("ALLOCATE step 3: wrote %u, %u, ..., %u", (unsigned)kernelAddress[0],
+		 (unsigned)kernelAddress[1], (unsigned)kernelAddress[SHM_SEED_COUNT - 1]);
+
+	/*
+	 * Step 4: map the same pages into the calling process.
+	 * Unlike the article, the call is wrapped in __try/__except: with
+	 * UserMode it raises an exception on failure instead of returning NULL.
+	 * No MdlMappingNoExecute here: a UserMode mapping is never executable,
+	 * so the flag would only look as if it did something (it matters for
+	 * the kernel mapping above). A 32-bit (WOW64) caller gets an address
+	 * below 4 GB, as the routine is documented to do.
+	 */
+	__try {
+		userAddress = MmMapLockedPagesSpecifyCache(mdl, UserMode, MmCached, NULL, FALSE,
+							   NormalPagePriority);
+	} __except (raised = GetExceptionCode(), EXCEPTION_EXECUTE_HANDLER) {
+		/* The code is taken in the filter, where every host provides it. */
+		ShmError("ALLOCATE: MmMapLockedPagesSpecifyCache raised 0x%08X", (unsigned)raised);
+		userAddress = NULL;
+	}
+	if (userAddress == NULL) {
+		status = STATUS_INSUFFICIENT_RESOURCES;
+		goto unmap_kernel;
+	}
+	ShmTrace("ALLOCATE step 4: user address %p in process %p", userAddress,
+		 (PVOID)PsGetCurrentProcess());
+
+	/*
+	 * Remember whose address space holds the mapping: release must unmap
+	 * there, and the exit callback recognises the owner by its id.
+	 */
+	Handle->Mdl = mdl;
+	Handle->KernelAddress = kernelAddress;
+	Handle->Bytes = bytes;
+	ExAcquireFastMutex(&Handle->MappingLock);
+	Handle->Owner = PsGetCurrentProcess();
+	ObReferenceObject(Handle->Owner);
+	Handle->OwnerId = PsGetCurrentProcessId();
+	Handle->UserAddress = userAddress;
+	ExReleaseFastMutex(&Handle->MappingLock);
+
+	/*
+	 * Step 5: hand the address to the application. It goes into the system
+	 * buffer here; the I/O manager copies it to the caller's output buffer
+	 * when ShmDeviceControl completes the IRP.
+	 */
+	Result->user_address = (ULONG64)(ULONG_PTR)userAddress;
+	Result->mapped_size = bytes;
+	ShmTrace("ALLOCATE step 5: returning %p, %llu bytes", userAddress, bytes);
+	return STATUS_SUCCESS;
+
+unmap_kernel:
+	MmUnmapLockedPages(kernelAddress, mdl);
+free_pages:
+	MmFreePagesFromMdl(mdl);
+	ExFreePool(mdl);
+unreserve:
+	ShmUnreserve(bytes);
+	return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Step 6: release                                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Step 6, the user mapping. PASSIVE_LEVEL, any process; takes MappingLock.
+ *
+ * A user mapping may be removed only in the address space that holds it.
+ * RELEASE and CLEANUP normally run in the owner's context. After
+ * DuplicateHandle they may run in another process: then the thread attaches
+ * to the owner for the unmapping, never unmapping that address in a
+ * stranger's address space. The owner cannot be gone: if it exited first,
+ * "Step 6 at process exit" already unmapped (UserAddress is NULL), and the
+ * unmapping happens under MappingLock, so the exit callback cannot run halfway
+ * through it.
+ */
+_IRQL_requires_max_(PASSIVE_LEVEL)
+_Requires_lock_held_(Handle->Lock)
+_Requires_lock_not_held_(Handle->MappingLock)
+static VOID ShmUnmapUser(_Inout_ PSHM_HANDLE Handle, _In_z_ PCSTR Why)
+{
+	PEPROCESS current = PsGetCurrentProcess();
+	KAPC_STATE apcState;
+
+	ExAcquireFastMutex(&Handle->MappingLock);
+	if (Handle->UserAddress == NULL) {
+		NT_ASSERT(Handle->Owner == NULL);
+		ShmTrace("%s step 6: no user mapping left (its process exited)", Why);
+	} else if (Handle->Owner == current) {
+		MmUnmapLockedPages(Handle->UserAddress, Handle->Mdl);
+		ShmTrace("%s step 6: unmapped %p from process %p", Why, Handle->UserAddress,
+			 (PVOID)current);
+	} else {
+		KeStackAttachProcess((PKPROCESS)Handle->Owner, &apcState);
+		MmUnmapLockedPages(Handle->UserAddress, Handle->Mdl);
+		KeUnstackDetachProcess(&apcState);
+		ShmTrace("%s step 6: unmapped %p from owner %p (called from process %p)", Why,
+			 Handle->UserAddress, (PVOID)Handle->Owner, (PVOID)current);
+	}
+	if (Handle->Owner != NULL)
+		ObDereferenceObject(Handle->Owner);
+	Handle->Owner = NULL;
+	Handle->OwnerId = NULL;
+	Handle->UserAddress = NULL;
+	ExReleaseFastMutex(&Handle->MappingLock);
+}
+
+/*
+ * Step 6: unmap from the process, unmap from the kernel, free the pages.
+ * PASSIVE_LEVEL, any process; Handle->Lock held by the caller.
+ *
+ * Unlike the article, the MDL is freed with ExFreePool: it came from
+ * MmAllocatePagesForMdlEx, not IoAllocateMdl, so IoFreeMdl is wrong for it.
+ */
+_Use_decl_annotations_
+static VOID ShmFree(PSHM_HANDLE Handle, PCSTR Why)
+{
+	PAGED_CODE();
+	NT_ASSERT(Handle->Mdl != NULL && Handle->KernelAddress != NULL);
+	ShmUnmapUser(Handle, Why);
+
+	MmUnmapLockedPages(Handle->KernelAddress, Handle->Mdl);
+	MmFreePagesFromMdl(Handle->Mdl);
+	ExFreePool(Handle->Mdl);
+	ShmUnreserve(Handle->Bytes);
+	ShmTrace("%s step 6: freed %llu bytes", Why, Handle->Bytes);
+
+	Handle->Mdl = NULL;
+	Handle->KernelAddress = NULL;
+	Handle->Bytes = 0;
+}
+
+/*
+ * Step 6 at process exit.
+ * PASSIVE_LEVEL, in the exiting process (its last thread), before its handles
+ * are closed and its address space is torn down; takes HandlesLock, then each
+ * handle's MappingLock, never a handle's Lock, so it never waits behind an
+ * ALLOCATE on any handle in the system.
+ *
+ * If a handle still maps pages into the exiting process (a handle duplicated
+ * into another process keeps the file object, so no CLEANUP comes), the
+ * mapping is removed here, in the right address space. The pages stay with
+ * the handle until RELEASE or CLEANUP. Handles with no live user mapping, or
+ * one in another process, are passed over.
+ */
+_Use_decl_annotations_
+static VOID ShmProcessNotify(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create)
+{
+	PLIST_ENTRY entry;
+
+	UNREFERENCED_PARAMETER(ParentId);
+	PAGED_CODE();
+	if (Create)
+		return;
+	ExAcquireFastMutex(&g_Shm.HandlesLock);
+	for (entry = g_Shm.Handles.Flink; entry != &g_Shm.Handles; entry = entry->Flink) {
+		PSHM_HANDLE handle = CONTAINING_RECORD(entry, SHM_HANDLE, Link);
+
+		ExAcquireFastMutex(&handle->MappingLock);
+		if (handle->UserAddress != NULL && handle->OwnerId == ProcessId) {
+			/* The callback runs in the exiting process: the owner's address space. */
+			NT_ASSERT(handle->Owner == PsGetCurrentProcess());
+			MmUnmapLockedPages(handle->UserAddress, handle->Mdl);
+			ShmTrace("process %p exits: unmapped %p; handle %p keeps its pages",
+				 ProcessId, handle->UserAddress, (PVOID)handle);
+			ObDereferenceObject(handle->Owner);
+			handle->Owner = NULL;
+			handle->OwnerId = NULL;
+			handle->UserAddress = NULL;
+		}
+		ExReleaseFastMutex(&handle->MappingLock);
+	}
+	ExReleaseFastMutex(&g_Shm.HandlesLock);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Dispatch                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The handle's context, or NULL for an IRP that has none: a kernel-mode
+ * caller can build an IRP without a file object, or for a file object this
+ * driver did not create. Such IRPs are refused, never followed.
+ */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static PSHM_HANDLE ShmHandleOf(_In_ PIRP Irp)
+{
+	PFILE_OBJECT fileObject = IoGetCurrentIrpStackLocation(Irp)->FileObject;
+
+	return fileObject != NULL ? fileObject->FsContext : NULL;
+}
+
+/* Completes an IRP: each dispatch routine completes every IRP here, once. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
 static NTSTATUS ShmComplete(_Inout_ PIRP Irp, _In_ NTSTATUS Status, _In_ ULONG_PTR Information)
 {
+	NT_ASSERT(Status != STATUS_PENDING);
 	Irp->IoStatus.Status = Status;
 	Irp->IoStatus.Information = NT_SUCCESS(Status) ? Information : 0;
 	IoCompleteRequest(Irp, IO_NO_INCREMENT);
 	return Status;
 }
 
+/* CREATE: PASSIVE_LEVEL, the opening process; takes HandlesLock. */
+_Use_decl_annotations_
+static NTSTATUS ShmCreate(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+	PFILE_OBJECT fileObject = IoGetCurrentIrpStackLocation(Irp)->FileObject;
+	PSHM_HANDLE handle;
+
+	UNREFERENCED_PARAMETER(DeviceObject);
+	PAGED_CODE();
+	if (fileObject == NULL)
+		return ShmComplete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+	/* The device has no namespace: \\.\SharedMemory\anything is not a thing. */
+	if (fileObject->FileName.Length != 0)
+		return ShmComplete(Irp, STATUS_OBJECT_NAME_NOT_FOUND, 0);
+
+	/*
+	 * ExAllocatePoolWithTag rather than ExAllocatePool2: the latter exists
+	 * only from Windows 10 2004 on (newer WDKs mark the former deprecated,
+	 * warning 4996). The context is zeroed just below.
+	 */
+#if defined(_MSC_VER) && !defined(__clang__)
+# pragma warning(push)
+# pragma warning(disable: 4996)
+#endif
+	handle = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(*handle), SHM_POOL_TAG);
+#if defined(_MSC_VER) && !defined(__clang__)
+# pragma warning(pop)
+#endif
+	if (handle == NULL)
+		return ShmComplete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
+	RtlZeroMemory(handle, sizeof(*handle));
+	ExInitializeFastMutex(&handle->Lock);
+	ExInitializeFastMutex(&handle->MappingLock);
+	ExAcquireFastMutex(&g_Shm.HandlesLock);
+	InsertTailList(&g_Shm.Handles, &handle->Link);
+	ExReleaseFastMutex(&g_Shm.HandlesLock);
+	fileObject->FsContext = handle;
+	ShmTrace("CREATE: handle %p opened by process %p", (PVOID)handle,
+		 (PVOID)PsGetCurrentProcess());
+	return ShmComplete(Irp, STATUS_SUCCESS, 0);
+}
+
+/*
+ * CLEANUP: the last handle to the file object was closed.
+ * PASSIVE_LEVEL, in the process that closed it (or at its exit), which after
+ * DuplicateHandle may not be the process that owns the mapping (ShmFree deals
+ * with that); takes Handle->Lock.
+ *
+ * Requests can still arrive after it: on a handle opened with
+ * FILE_FLAG_OVERLAPPED the I/O manager does not serialise them, so an
+ * ALLOCATE sent by one thread can reach the driver after another thread's
+ * CloseHandle brought CLEANUP. CleanedUp makes that ALLOCATE fail: its
+ * mapping would otherwise outlive the handle until CLOSE, which runs in no
+ * particular process and could not unmap it.
+ */
+_Use_decl_annotations_
+static NTSTATUS ShmCleanup(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+	PSHM_HANDLE handle = ShmHandleOf(Irp);
+
+	UNREFERENCED_PARAMETER(DeviceObject);
+	PAGED_CODE();
+	if (handle == NULL)
+		return ShmComplete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+	ExAcquireFastMutex(&handle->Lock);
+	handle->CleanedUp = TRUE;
+	if (handle->Mdl != NULL)
+		ShmFree(handle, "CLEANUP");
+	ExReleaseFastMutex(&handle->Lock);
+	ShmTrace("CLEANUP: handle %p", (PVOID)handle);
+	return ShmComplete(Irp, STATUS_SUCCESS, 0);
+}
+
+/*
+ * CLOSE: the file object is going away; no request on it can follow.
+ * PASSIVE_LEVEL, any process; takes Handle->Lock, then HandlesLock.
+ * CLEANUP has normally freed the allocation already. A host that sends no
+ * CLEANUP (Wine does not) must not leak, so whatever is left is freed here.
+ * CLOSE cannot fail: without a context there is nothing to free.
+ */
+_Use_decl_annotations_
+static NTSTATUS ShmClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+	PSHM_HANDLE handle = ShmHandleOf(Irp);
+
+	UNREFERENCED_PARAMETER(DeviceObject);
+	PAGED_CODE();
+	if (handle != NULL) {
+		ExAcquireFastMutex(&handle->Lock);
+		if (handle->Mdl != NULL) {
+			ShmError("CLOSE: handle %p still held memory (no CLEANUP came)", (PVOID)handle);
+			ShmFree(handle, "CLOSE");
+		}
+		ExReleaseFastMutex(&handle->Lock);
+		NT_ASSERT(handle->Mdl == NULL && handle->Owner == NULL);
+		ExAcquireFastMutex(&g_Shm.HandlesLock);
+		RemoveEntryList(&handle->Link);
+		ExReleaseFastMutex(&g_Shm.HandlesLock);
+		IoGetCurrentIrpStackLocation(Irp)->FileObject->FsContext = NULL;
+		ExFreePoolWithTag(handle, SHM_POOL_TAG);
+	}
+	ShmTrace("CLOSE: handle %p", (PVOID)handle);
+	return ShmComplete(Irp, STATUS_SUCCESS, 0);
+}
+
+/*
+ * READ: the copy path, for comparison with the shared mapping.
+ * PASSIVE_LEVEL, the reading process; takes Handle->Lock. DO_BUFFERED_IO:
+ * the data goes into the system buffer, which the I/O manager copies out.
+ */
+_Use_decl_annotations_
+static NTSTATUS ShmRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+	PSHM_HANDLE handle = ShmHandleOf(Irp);
+	LONGLONG offset = stack->Parameters.Read.ByteOffset.QuadPart;
+	ULONG length = stack->Parameters.Read.Length;
+	ULONG_PTR copied = 0;
+	NTSTATUS status;
+
+	UNREFERENCED_PARAMETER(DeviceObject);
+	PAGED_CODE();
+	if (handle == NULL)
+		return ShmComplete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+	if (offset < 0)
+		return ShmComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+	ExAcquireFastMutex(&handle->Lock);
+	if (handle->Mdl == NULL) {
+		status = STATUS_INVALID_DEVICE_STATE;
+	} else if ((ULONG64)offset >= handle->Bytes) {
+		status = STATUS_END_OF_FILE;
+	} else {
+		copied = (ULONG_PTR)min((ULONG64)length, handle->Bytes - (ULONG64)offset);
+		if (copied != 0)
+			RtlCopyMemory(Irp->AssociatedIrp.SystemBuffer,
+				      (PUCHAR)handle->KernelAddress + offset, copied);
+		/* A synchronous handle reads on from here next time. */
+		if (stack->FileObject->Flags & FO_SYNCHRONOUS_IO)
+			stack->FileObject->CurrentByteOffset.QuadPart = offset + (LONGLONG)copied;
+		status = STATUS_SUCCESS;
+	}
+	ExReleaseFastMutex(&handle->Lock);
+	return ShmComplete(Irp, status, copied);
+}
+
+/*
+ * The IOCTL routines. All four codes are METHOD_BUFFERED: the input is in
+ * Irp->AssociatedIrp.SystemBuffer, and the output is written over it.
+ */
+
+/* QUERY: PASSIVE_LEVEL, any process; takes TotalsLock. */
+_Use_decl_annotations_
+static NTSTATUS ShmIoctlQuery(PSHM_HANDLE Handle, PIRP Irp, PULONG_PTR Information)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+	struct shm_device_info *info = Irp->AssociatedIrp.SystemBuffer;
+
+	UNREFERENCED_PARAMETER(Handle);
+	PAGED_CODE();
+	*Information = 0;
+	if (stack->Parameters.DeviceIoControl.OutputBufferLength < sizeof(*info))
+		return STATUS_BUFFER_TOO_SMALL;
+	/*
+	 * Zeroed first, so the last field (named "features" from the contract's
+	 * section 5 on) reads 0: this driver does not stream.
+	 */
+	RtlZeroMemory(info, sizeof(*info));
+	info->abi_version = SHM_ABI_VERSION;
+	info->driver_version = SHM_DRIVER_VERSION;
+	info->page_size = PAGE_SIZE;
+	info->max_size = g_Shm.MaxSize;
+	ExAcquireFastMutex(&g_Shm.TotalsLock);
+	info->total_bytes = g_Shm.TotalBytes;
+	info->allocations = g_Shm.Allocations;
+	ExReleaseFastMutex(&g_Shm.TotalsLock);
+	ShmTrace("QUERY: %llu bytes in %lu allocations", info->total_bytes,
+		 (ULONG)info->allocations);
+	*Information = sizeof(*info);
+	return STATUS_SUCCESS;
+}
+
+/*
+ * ALLOCATE: PASSIVE_LEVEL, in the requesting process; takes Handle->Lock
+ * for the whole allocation (ShmAllocate).
+ */
+_Use_decl_annotations_
+static NTSTATUS ShmIoctlAllocate(PSHM_HANDLE Handle, PIRP Irp, PULONG_PTR Information)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+	struct shm_allocate *request = Irp->AssociatedIrp.SystemBuffer;
+	ULONG64 size;
+	NTSTATUS status;
+
+	PAGED_CODE();
+	*Information = 0;
+	/*
+	 * Only a user-mode caller has an address space to map into: a
+	 * kernel-mode IRP would map the pages into whatever process its thread
+	 * is in (the System process, for a worker thread). Refused before any
+	 * other check, as the request is not one this device serves.
+	 */
+	if (Irp->RequestorMode != UserMode)
+		return STATUS_INVALID_DEVICE_REQUEST;
+	if (stack->Parameters.DeviceIoControl.InputBufferLength < sizeof(*request) ||
+	    stack->Parameters.DeviceIoControl.OutputBufferLength < sizeof(*request))
+		return STATUS_BUFFER_TOO_SMALL;
+	size = request->size;
+	ShmTrace("ALLOCATE: %llu bytes requested by process %p", size,
+		 (PVOID)PsGetCurrentProcess());
+	if (size == 0 || size > g_Shm.MaxSize)
+		return STATUS_INVALID_PARAMETER;
+
+	ExAcquireFastMutex(&Handle->Lock);
+	if (Handle->CleanedUp)
+		status = STATUS_INVALID_DEVICE_STATE;
+	else if (Handle->Mdl != NULL)
+		status = STATUS_DEVICE_BUSY;
+	else
+		status = ShmAllocate(Handle, size, request);
+	ExReleaseFastMutex(&Handle->Lock);
+	if (NT_SUCCESS(status))
+		*Information = sizeof(*request);
+	return status;
+}
+
+/* RELEASE: PASSIVE_LEVEL, any process holding the handle; takes Handle->Lock. */
+_Use_decl_annotations_
+static NTSTATUS ShmIoctlRelease(PSHM_HANDLE Handle, PIRP Irp, PULONG_PTR Information)
+{
+	NTSTATUS status;
+
+	UNREFERENCED_PARAMETER(Irp);
+	PAGED_CODE();
+	*Information = 0;
+	ExAcquireFastMutex(&Handle->Lock);
+	if (Handle->Mdl == NULL) {
+		status = STATUS_INVALID_DEVICE_STATE;
+	} else {
+		ShmFree(Handle, "RELEASE");
+		status = STATUS_SUCCESS;
+	}
+	ExReleaseFastMutex(&Handle->Lock);
+	return status;
+}
+
+/* INSPECT: PASSIVE_LEVEL, any process holding the handle; takes Handle->Lock. */
+_Use_decl_annotations_
+static NTSTATUS ShmIoctlInspect(PSHM_HANDLE Handle, PIRP Irp, PULONG_PTR Information)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+	struct shm_inspect *request = Irp->AssociatedIrp.SystemBuffer;
+	ULONG64 offset;
+	ULONG count;
+	NTSTATUS status;
+
+	PAGED_CODE();
+	*Information = 0;
+	if (stack->Parameters.DeviceIoControl.InputBufferLength < sizeof(*request) ||
+	    stack->Parameters.DeviceIoControl.OutputBufferLength < sizeof(*request))
+		return STATUS_BUFFER_TOO_SMALL;
+	offset = request->offset;
+	count = request->count;
+	/* A reserved field must be zero, so it can carry meaning later. */
+	if (count == 0 || count > SHM_INSPECT_MAX || (offset & 1) != 0 || request->reserved != 0)
+		return STATUS_INVALID_PARAMETER;
+
+	ExAcquireFastMutex(&Handle->Lock);
+	if (Handle->Mdl == NULL) {
+		status = STATUS_INVALID_DEVICE_STATE;
+	} else if (offset > Handle->Bytes || 2ull * count > Handle->Bytes - offset) {
+		status = STATUS_INVALID_PARAMETER;
+	} else {
+		/* Through the driver's own mapping: shows what user mode wrote. */
+		RtlZeroMemory(request->values, sizeof(request->values));
+		RtlCopyMemory(request->values, (PUCHAR)Handle->KernelAddress + offset,
+			      2ull * count);
+		*Information = sizeof(*request);
+		status = STATUS_SUCCESS;
+	}
+	ExReleaseFastMutex(&Handle->Lock);
+	return status;
+}
+
+/*
+ * DEVICE_CONTROL: PASSIVE_LEVEL, the requesting thread; holds no lock itself.
+ * Picks the routine for the control code and completes the IRP with what it
+ * returns: the one place these IRPs complete.
+ */
+_Use_decl_annotations_
+static NTSTATUS ShmDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+	ULONG code = IoGetCurrentIrpStackLocation(Irp)->Parameters.DeviceIoControl.IoControlCode;
+	PSHM_HANDLE handle = ShmHandleOf(Irp);
+	ULONG_PTR information = 0;
+	NTSTATUS status;
+
+	UNREFERENCED_PARAMETER(DeviceObject);
+	PAGED_CODE();
+	if (handle == NULL) {
+		status = STATUS_INVALID_DEVICE_REQUEST;
+	} else {
+		switch (code) {
+		case SHM_IOCTL_QUERY:
+			status = ShmIoctlQuery(handle, Irp, &information);
+			break;
+		case SHM_IOCTL_ALLOCATE:
+			status = ShmIoctlAllocate(handle, Irp, &information);
+			break;
+		case SHM_IOCTL_RELEASE:
+			status = ShmIoctlRelease(handle, Irp, &information);
+			break;
+		case SHM_IOCTL_INSPECT:
+			status = ShmIoctlInspect(handle, Irp, &information);
+			break;
+		default:
+			ShmError("DEVICE_CONTROL: unknown code 0x%08X", (unsigned)code);
+			status = STATUS_INVALID_DEVICE_REQUEST;
+			break;
+		}
+	}
+	/*
+	 * Step 5 ends here for ALLOCATE: completing the IRP makes the I/O
+	 * manager copy `information` bytes of the system buffer (the user
+	 * address and size) back to the application's output buffer.
+	 */
+	return ShmComplete(Irp, status, information);
+}
+
 /* ------------------------------------------------------------------------ */
-/* Loading and unloading                                                     */
+/* Plumbing: loading, unloading, settings, the device's DACL                 */
 /* ------------------------------------------------------------------------ */
 
+/* DriverEntry: PASSIVE_LEVEL, the System process; no other routine runs yet. */
 _Use_decl_annotations_
 NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
@@ -161,7 +852,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 		return status;
 	}
 
-	/* Unmaps a user mapping while its process exits (see ShmProcessNotify). */
+	/* "Step 6 at process exit" (ShmProcessNotify). */
 	status = PsSetCreateProcessNotifyRoutine(ShmProcessNotify, FALSE);
 	if (!NT_SUCCESS(status)) {
 		ShmError("PsSetCreateProcessNotifyRoutine failed: 0x%08X", (unsigned)status);
@@ -184,6 +875,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 	return STATUS_SUCCESS;
 }
 
+/* Unload: PASSIVE_LEVEL, the System process; every handle is closed by now. */
 _Use_decl_annotations_
 static VOID ShmUnload(PDRIVER_OBJECT DriverObject)
 {
@@ -191,7 +883,8 @@ static VOID ShmUnload(PDRIVER_OBJECT DriverObject)
 
 	PAGED_CODE();
 	/* The I/O manager unloads only once every handle is closed, so every
-	 * CLEANUP has run and nothing is left allocated. */
+	 * CLOSE has run and nothing is left allocated. */
+	NT_ASSERT(IsListEmpty(&g_Shm.Handles));
 	if (g_Shm.NotifyRegistered)
 		PsSetCreateProcessNotifyRoutine(ShmProcessNotify, TRUE);
 	IoDeleteSymbolicLink(&linkName);
@@ -200,8 +893,12 @@ static VOID ShmUnload(PDRIVER_OBJECT DriverObject)
 		 g_Shm.TotalBytes, g_Shm.Allocations);
 }
 
-/* Reads one REG_DWORD; leaves *Value alone when it is absent or not a DWORD. */
-static VOID ShmQueryDword(_In_ HANDLE Key, _In_ PCWSTR Name, _Inout_ PULONG Value)
+/*
+ * Reads one REG_DWORD; leaves *Value alone when it is absent or not a DWORD.
+ * PASSIVE_LEVEL (Zw* registry calls).
+ */
+_IRQL_requires_max_(PASSIVE_LEVEL)
+static VOID ShmQueryDword(_In_ HANDLE Key, _In_z_ PCWSTR Name, _Inout_ PULONG Value)
 {
 	UNICODE_STRING valueName;
 	union {
@@ -221,6 +918,7 @@ static VOID ShmQueryDword(_In_ HANDLE Key, _In_ PCWSTR Name, _Inout_ PULONG Valu
  * Settings under HKLM\SYSTEM\CurrentControlSet\Services\SharedMemory\Parameters:
  * MaxSizeMiB (largest ALLOCATE) and TotalCapMiB (all handles together). Both
  * are optional; out-of-range values fail the load rather than being guessed at.
+ * PASSIVE_LEVEL, from DriverEntry.
  */
 _Use_decl_annotations_
 static NTSTATUS ShmReadParameters(PUNICODE_STRING RegistryPath)
@@ -260,6 +958,7 @@ static NTSTATUS ShmReadParameters(PUNICODE_STRING RegistryPath)
  * Gives the device object the DACL of the SDDL string
  *     D:P(A;;GA;;;SY)(A;;GA;;;BA)
  * (protected; full access for LocalSystem and BUILTIN\Administrators only).
+ * PASSIVE_LEVEL, from DriverEntry.
  *
  * IoCreateDeviceSecure would take that string, but it is not an ntoskrnl
  * export: it lives in the static library wdmsec.lib, which the cross-build
@@ -318,460 +1017,4 @@ static NTSTATUS ShmApplyDeviceSecurity(PDEVICE_OBJECT DeviceObject)
 				     &descriptor);
 	ZwClose(deviceHandle);
 	return status;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Handles: CREATE, CLEANUP, CLOSE                                          */
-/* ------------------------------------------------------------------------ */
-
-_Use_decl_annotations_
-static NTSTATUS ShmCreate(PDEVICE_OBJECT DeviceObject, PIRP Irp)
-{
-	PFILE_OBJECT fileObject = IoGetCurrentIrpStackLocation(Irp)->FileObject;
-	PSHM_HANDLE handle;
-
-	UNREFERENCED_PARAMETER(DeviceObject);
-	PAGED_CODE();
-	/* The device has no namespace: \\.\SharedMemory\anything is not a thing. */
-	if (fileObject->FileName.Length != 0)
-		return ShmComplete(Irp, STATUS_OBJECT_NAME_NOT_FOUND, 0);
-
-	/*
-	 * ExAllocatePoolWithTag rather than ExAllocatePool2: the latter exists
-	 * only from Windows 10 2004 on (newer WDKs mark the former deprecated,
-	 * warning 4996). The context is zeroed just below.
-	 */
-#if defined(_MSC_VER) && !defined(__clang__)
-# pragma warning(push)
-# pragma warning(disable: 4996)
-#endif
-	handle = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(*handle), SHM_POOL_TAG);
-#if defined(_MSC_VER) && !defined(__clang__)
-# pragma warning(pop)
-#endif
-	if (handle == NULL)
-		return ShmComplete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
-	RtlZeroMemory(handle, sizeof(*handle));
-	ExInitializeFastMutex(&handle->Lock);
-	ExAcquireFastMutex(&g_Shm.HandlesLock);
-	InsertTailList(&g_Shm.Handles, &handle->Link);
-	ExReleaseFastMutex(&g_Shm.HandlesLock);
-	fileObject->FsContext = handle;
-	ShmTrace("CREATE: handle %p opened by process %p", (PVOID)handle,
-		 (PVOID)PsGetCurrentProcess());
-	return ShmComplete(Irp, STATUS_SUCCESS, 0);
-}
-
-/*
- * The last handle to the file object was closed. This runs in the process
- * that closed it (or at its exit), which after DuplicateHandle may not be the
- * process that owns the mapping; ShmFree deals with that.
- */
-_Use_decl_annotations_
-static NTSTATUS ShmCleanup(PDEVICE_OBJECT DeviceObject, PIRP Irp)
-{
-	PSHM_HANDLE handle = IoGetCurrentIrpStackLocation(Irp)->FileObject->FsContext;
-
-	UNREFERENCED_PARAMETER(DeviceObject);
-	PAGED_CODE();
-	ExAcquireFastMutex(&handle->Lock);
-	if (handle->Mdl != NULL)
-		ShmFree(handle, "CLEANUP");
-	ExReleaseFastMutex(&handle->Lock);
-	ShmTrace("CLEANUP: handle %p", (PVOID)handle);
-	return ShmComplete(Irp, STATUS_SUCCESS, 0);
-}
-
-/* The file object is going away; CLEANUP has normally freed its allocation already. */
-_Use_decl_annotations_
-static NTSTATUS ShmClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
-{
-	PFILE_OBJECT fileObject = IoGetCurrentIrpStackLocation(Irp)->FileObject;
-	PSHM_HANDLE handle = fileObject->FsContext;
-
-	UNREFERENCED_PARAMETER(DeviceObject);
-	PAGED_CODE();
-	if (handle != NULL) {
-		/* Windows always sends CLEANUP first; a host that does not must not leak. */
-		if (handle->Mdl != NULL) {
-			ShmError("CLOSE: handle %p still held memory (no CLEANUP came)", (PVOID)handle);
-			ExAcquireFastMutex(&handle->Lock);
-			ShmFree(handle, "CLOSE");
-			ExReleaseFastMutex(&handle->Lock);
-		}
-		ExAcquireFastMutex(&g_Shm.HandlesLock);
-		RemoveEntryList(&handle->Link);
-		ExReleaseFastMutex(&g_Shm.HandlesLock);
-		fileObject->FsContext = NULL;
-		ExFreePoolWithTag(handle, SHM_POOL_TAG);
-	}
-	ShmTrace("CLOSE: handle %p", (PVOID)handle);
-	return ShmComplete(Irp, STATUS_SUCCESS, 0);
-}
-
-/* ------------------------------------------------------------------------ */
-/* The global cap                                                            */
-/* ------------------------------------------------------------------------ */
-
-static NTSTATUS ShmReserve(_In_ ULONG64 Bytes)
-{
-	NTSTATUS status = STATUS_SUCCESS;
-
-	ExAcquireFastMutex(&g_Shm.TotalsLock);
-	if (Bytes > g_Shm.TotalCap - g_Shm.TotalBytes) {
-		status = STATUS_INSUFFICIENT_RESOURCES;
-	} else {
-		g_Shm.TotalBytes += Bytes;
-		g_Shm.Allocations++;
-	}
-	ExReleaseFastMutex(&g_Shm.TotalsLock);
-	return status;
-}
-
-static VOID ShmUnreserve(_In_ ULONG64 Bytes)
-{
-	ExAcquireFastMutex(&g_Shm.TotalsLock);
-	g_Shm.TotalBytes -= Bytes;
-	g_Shm.Allocations--;
-	ExReleaseFastMutex(&g_Shm.TotalsLock);
-}
-
-/* ------------------------------------------------------------------------ */
-/* ALLOCATE: the article's steps 1 to 5                                      */
-/* ------------------------------------------------------------------------ */
-
-/*
- * Runs in the context of the process that sent the IOCTL (this driver is at
- * the top of its stack, so its dispatch routine runs in the caller's thread),
- * which is where the user mapping must be made. Every failure undoes exactly
- * what was done before it.
- */
-_Use_decl_annotations_
-static NTSTATUS ShmAllocate(PSHM_HANDLE Handle, ULONG64 Size, struct shm_allocate *Result)
-{
-	PHYSICAL_ADDRESS lowest, highest, skip;
-	ULONG64 bytes = (Size + PAGE_SIZE - 1) & ~((ULONG64)PAGE_SIZE - 1);
-	PMDL mdl;
-	PUSHORT kernelAddress;
-	PVOID userAddress = NULL;
-	NTSTATUS status;
-	ULONG i;
-
-	PAGED_CODE();
-	status = ShmReserve(bytes);
-	if (!NT_SUCCESS(status)) {
-		ShmError("ALLOCATE: %llu bytes would pass the cap of %llu", bytes, g_Shm.TotalCap);
-		return status;
-	}
-
-	/*
-	 * Step 1: allocate physical pages, described by an MDL.
-	 * Unlike the article (MmAllocatePagesForMdl, then trusting the result),
-	 * MM_ALLOCATE_FULLY_REQUIRED makes the call fail rather than return fewer
-	 * pages, the byte count is still checked, and the pages come zeroed (no
-	 * MM_DONT_ZERO_ALLOCATION), so no stale kernel data reaches user mode.
-	 */
-	lowest.QuadPart = 0;
-	highest.QuadPart = -1;
-	skip.QuadPart = 0;
-	mdl = MmAllocatePagesForMdlEx(lowest, highest, skip, (SIZE_T)bytes, MmCached,
-				      MM_ALLOCATE_FULLY_REQUIRED);
-	if (mdl == NULL) {
-		ShmError("ALLOCATE: MmAllocatePagesForMdlEx(%llu bytes) failed", bytes);
-		status = STATUS_INSUFFICIENT_RESOURCES;
-		goto unreserve;
-	}
-	if (MmGetMdlByteCount(mdl) != bytes) {
-		ShmError("ALLOCATE: got %lu bytes, wanted %llu", MmGetMdlByteCount(mdl), bytes);
-		status = STATUS_INSUFFICIENT_RESOURCES;
-		goto free_pages;
-	}
-	ShmTrace("ALLOCATE step 1: MDL %p describes %llu bytes of zeroed pages", (PVOID)mdl, bytes);
-
-	/* Step 2: map the pages into kernel space (never executable). */
-	kernelAddress = MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority | MdlMappingNoExecute);
-	if (kernelAddress == NULL) {
-		ShmError("ALLOCATE: MmGetSystemAddressForMdlSafe failed");
-		status = STATUS_INSUFFICIENT_RESOURCES;
-		goto free_pages;
-	}
-	ShmTrace("ALLOCATE step 2: kernel address %p", (PVOID)kernelAddress);
-
-	/* Step 3: write the check values 10, 9, ..., 1 (the rest stays zero). */
-	for (i = 0; i < SHM_SEED_COUNT; i++)
-		kernelAddress[i] = (USHORT)(SHM_SEED_COUNT - i);
-	ShmTrace("ALLOCATE step 3: wrote %u, %u, ..., %u", (unsigned)kernelAddress[0],
-		 (unsigned)kernelAddress[1], (unsigned)kernelAddress[SHM_SEED_COUNT - 1]);
-
-	/*
-	 * Step 4: map the same pages into the calling process.
-	 * Unlike the article, the call is wrapped in __try/__except: with
-	 * UserMode it raises an exception on failure instead of returning NULL.
-	 */
-	__try {
-		userAddress = MmMapLockedPagesSpecifyCache(mdl, UserMode, MmCached, NULL, FALSE,
-							   NormalPagePriority | MdlMappingNoExecute);
-	} __except (EXCEPTION_EXECUTE_HANDLER) {
-		ShmError("ALLOCATE: MmMapLockedPagesSpecifyCache raised 0x%08X",
-			 (unsigned)GetExceptionCode());
-		userAddress = NULL;
-	}
-	if (userAddress == NULL) {
-		status = STATUS_INSUFFICIENT_RESOURCES;
-		goto unmap_kernel;
-	}
-	ShmTrace("ALLOCATE step 4: user address %p in process %p", userAddress,
-		 (PVOID)PsGetCurrentProcess());
-
-	/* Remember whose address space holds the mapping: release must unmap there. */
-	Handle->Owner = PsGetCurrentProcess();
-	ObReferenceObject(Handle->Owner);
-	Handle->Mdl = mdl;
-	Handle->KernelAddress = kernelAddress;
-	Handle->UserAddress = userAddress;
-	Handle->Bytes = bytes;
-
-	/* Step 5: hand the address to the application. */
-	Result->user_address = (ULONG64)(ULONG_PTR)userAddress;
-	Result->mapped_size = bytes;
-	ShmTrace("ALLOCATE step 5: returned %p, %llu bytes", userAddress, bytes);
-	return STATUS_SUCCESS;
-
-unmap_kernel:
-	MmUnmapLockedPages(kernelAddress, mdl);
-free_pages:
-	MmFreePagesFromMdl(mdl);
-	ExFreePool(mdl);
-unreserve:
-	ShmUnreserve(bytes);
-	return status;
-}
-
-/*
- * Step 6: unmap from the process, unmap from the kernel, free the pages.
- *
- * A user mapping may be removed only in the address space that holds it.
- * RELEASE and CLEANUP normally run in the owner's context. After
- * DuplicateHandle they may run in another process: then the thread attaches
- * to the owner for the unmapping, never unmapping that address in a
- * stranger's address space. The owner cannot be gone at that point: when it
- * exits, ShmProcessNotify has already unmapped (UserAddress is NULL).
- *
- * Unlike the article, the MDL is freed with ExFreePool: it came from
- * MmAllocatePagesForMdlEx, not IoAllocateMdl, so IoFreeMdl is wrong for it.
- */
-_Use_decl_annotations_
-static VOID ShmFree(PSHM_HANDLE Handle, PCSTR Why)
-{
-	PEPROCESS current = PsGetCurrentProcess();
-	KAPC_STATE apcState;
-
-	PAGED_CODE();
-	if (Handle->UserAddress == NULL) {
-		ShmTrace("%s step 6: no user mapping left (its process exited)", Why);
-	} else if (Handle->Owner == current) {
-		MmUnmapLockedPages(Handle->UserAddress, Handle->Mdl);
-		ShmTrace("%s step 6: unmapped %p from process %p", Why, Handle->UserAddress,
-			 (PVOID)current);
-	} else {
-		KeStackAttachProcess((PKPROCESS)Handle->Owner, &apcState);
-		MmUnmapLockedPages(Handle->UserAddress, Handle->Mdl);
-		KeUnstackDetachProcess(&apcState);
-		ShmTrace("%s step 6: unmapped %p from owner %p (called from process %p)", Why,
-			 Handle->UserAddress, (PVOID)Handle->Owner, (PVOID)current);
-	}
-	if (Handle->Owner != NULL)
-		ObDereferenceObject(Handle->Owner);
-
-	MmUnmapLockedPages(Handle->KernelAddress, Handle->Mdl);
-	MmFreePagesFromMdl(Handle->Mdl);
-	ExFreePool(Handle->Mdl);
-	ShmUnreserve(Handle->Bytes);
-	ShmTrace("%s step 6: freed %llu bytes", Why, Handle->Bytes);
-
-	Handle->Owner = NULL;
-	Handle->Mdl = NULL;
-	Handle->KernelAddress = NULL;
-	Handle->UserAddress = NULL;
-	Handle->Bytes = 0;
-}
-
-/*
- * Called for every process that exits, in that process's context, before its
- * handles are closed and its address space is torn down. If a handle still
- * maps pages into it (a handle duplicated into another process keeps the file
- * object, so CLEANUP has not come), the mapping is removed here, in the right
- * address space. The pages stay with the handle until RELEASE or CLEANUP.
- */
-_Use_decl_annotations_
-static VOID ShmProcessNotify(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create)
-{
-	PEPROCESS exiting = PsGetCurrentProcess();
-	PLIST_ENTRY entry;
-
-	UNREFERENCED_PARAMETER(ParentId);
-	UNREFERENCED_PARAMETER(ProcessId);
-	PAGED_CODE();
-	if (Create)
-		return;
-	ExAcquireFastMutex(&g_Shm.HandlesLock);
-	for (entry = g_Shm.Handles.Flink; entry != &g_Shm.Handles; entry = entry->Flink) {
-		PSHM_HANDLE handle = CONTAINING_RECORD(entry, SHM_HANDLE, Link);
-
-		ExAcquireFastMutex(&handle->Lock);
-		if (handle->UserAddress != NULL && handle->Owner == exiting) {
-			MmUnmapLockedPages(handle->UserAddress, handle->Mdl);
-			ShmTrace("process %p exits: unmapped %p; handle %p keeps its pages",
-				 (PVOID)exiting, handle->UserAddress, (PVOID)handle);
-			ObDereferenceObject(handle->Owner);
-			handle->Owner = NULL;
-			handle->UserAddress = NULL;
-		}
-		ExReleaseFastMutex(&handle->Lock);
-	}
-	ExReleaseFastMutex(&g_Shm.HandlesLock);
-}
-
-/* ------------------------------------------------------------------------ */
-/* DEVICE_CONTROL                                                            */
-/* ------------------------------------------------------------------------ */
-
-/*
- * All four codes are METHOD_BUFFERED: the I/O manager copies the input into
- * Irp->AssociatedIrp.SystemBuffer and copies Information bytes of it back out.
- * The order of checks is the contract's: buffer sizes, then parameters, then
- * the handle's state.
- */
-_Use_decl_annotations_
-static NTSTATUS ShmDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
-{
-	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
-	PSHM_HANDLE handle = stack->FileObject->FsContext;
-	ULONG inLength = stack->Parameters.DeviceIoControl.InputBufferLength;
-	ULONG outLength = stack->Parameters.DeviceIoControl.OutputBufferLength;
-	PVOID buffer = Irp->AssociatedIrp.SystemBuffer;
-	NTSTATUS status;
-
-	UNREFERENCED_PARAMETER(DeviceObject);
-	PAGED_CODE();
-	switch (stack->Parameters.DeviceIoControl.IoControlCode) {
-	case SHM_IOCTL_QUERY: {
-		struct shm_device_info *info = buffer;
-
-		if (outLength < sizeof(*info))
-			return ShmComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
-		RtlZeroMemory(info, sizeof(*info));
-		info->abi_version = SHM_ABI_VERSION;
-		info->driver_version = SHM_DRIVER_VERSION;
-		info->page_size = PAGE_SIZE;
-		info->max_size = g_Shm.MaxSize;
-		ExAcquireFastMutex(&g_Shm.TotalsLock);
-		info->total_bytes = g_Shm.TotalBytes;
-		info->allocations = g_Shm.Allocations;
-		ExReleaseFastMutex(&g_Shm.TotalsLock);
-		ShmTrace("QUERY: %llu bytes in %lu allocations", info->total_bytes,
-			 (ULONG)info->allocations);
-		return ShmComplete(Irp, STATUS_SUCCESS, sizeof(*info));
-	}
-
-	case SHM_IOCTL_ALLOCATE: {
-		struct shm_allocate *request = buffer;
-		ULONG64 size;
-
-		if (inLength < sizeof(*request) || outLength < sizeof(*request))
-			return ShmComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
-		size = request->size;
-		ShmTrace("ALLOCATE: %llu bytes requested by process %p", size,
-			 (PVOID)PsGetCurrentProcess());
-		if (size == 0 || size > g_Shm.MaxSize)
-			return ShmComplete(Irp, STATUS_INVALID_PARAMETER, 0);
-		ExAcquireFastMutex(&handle->Lock);
-		if (handle->Mdl != NULL)
-			status = STATUS_DEVICE_BUSY;
-		else
-			status = ShmAllocate(handle, size, request);
-		ExReleaseFastMutex(&handle->Lock);
-		return ShmComplete(Irp, status, sizeof(*request));
-	}
-
-	case SHM_IOCTL_RELEASE:
-		ExAcquireFastMutex(&handle->Lock);
-		if (handle->Mdl == NULL) {
-			status = STATUS_INVALID_DEVICE_STATE;
-		} else {
-			ShmFree(handle, "RELEASE");
-			status = STATUS_SUCCESS;
-		}
-		ExReleaseFastMutex(&handle->Lock);
-		return ShmComplete(Irp, status, 0);
-
-	case SHM_IOCTL_INSPECT: {
-		struct shm_inspect *request = buffer;
-		ULONG64 offset;
-		ULONG count;
-
-		if (inLength < sizeof(*request) || outLength < sizeof(*request))
-			return ShmComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
-		offset = request->offset;
-		count = request->count;
-		if (count == 0 || count > SHM_INSPECT_MAX || (offset & 1) != 0)
-			return ShmComplete(Irp, STATUS_INVALID_PARAMETER, 0);
-		ExAcquireFastMutex(&handle->Lock);
-		if (handle->Mdl == NULL) {
-			status = STATUS_INVALID_DEVICE_STATE;
-		} else if (offset > handle->Bytes || 2ull * count > handle->Bytes - offset) {
-			status = STATUS_INVALID_PARAMETER;
-		} else {
-			/* Through the driver's own mapping: shows what user mode wrote. */
-			RtlZeroMemory(request->values, sizeof(request->values));
-			RtlCopyMemory(request->values, (PUCHAR)handle->KernelAddress + offset,
-				      2ull * count);
-			status = STATUS_SUCCESS;
-		}
-		ExReleaseFastMutex(&handle->Lock);
-		return ShmComplete(Irp, status, sizeof(*request));
-	}
-
-	default:
-		ShmError("DEVICE_CONTROL: unknown code 0x%08X",
-			 (unsigned)stack->Parameters.DeviceIoControl.IoControlCode);
-		return ShmComplete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
-	}
-}
-
-/* ------------------------------------------------------------------------ */
-/* READ: the copy path, for comparison with the shared mapping               */
-/* ------------------------------------------------------------------------ */
-
-_Use_decl_annotations_
-static NTSTATUS ShmRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
-{
-	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
-	PSHM_HANDLE handle = stack->FileObject->FsContext;
-	LONGLONG offset = stack->Parameters.Read.ByteOffset.QuadPart;
-	ULONG length = stack->Parameters.Read.Length;
-	ULONG_PTR copied = 0;
-	NTSTATUS status;
-
-	UNREFERENCED_PARAMETER(DeviceObject);
-	PAGED_CODE();
-	if (offset < 0)
-		return ShmComplete(Irp, STATUS_INVALID_PARAMETER, 0);
-	ExAcquireFastMutex(&handle->Lock);
-	if (handle->Mdl == NULL) {
-		status = STATUS_INVALID_DEVICE_STATE;
-	} else if ((ULONG64)offset >= handle->Bytes) {
-		status = STATUS_END_OF_FILE;
-	} else {
-		copied = (ULONG_PTR)min((ULONG64)length, handle->Bytes - (ULONG64)offset);
-		if (copied != 0)
-			RtlCopyMemory(Irp->AssociatedIrp.SystemBuffer,
-				      (PUCHAR)handle->KernelAddress + offset, copied);
-		/* A synchronous handle reads on from here next time. */
-		if (stack->FileObject->Flags & FO_SYNCHRONOUS_IO)
-			stack->FileObject->CurrentByteOffset.QuadPart = offset + (LONGLONG)copied;
-		status = STATUS_SUCCESS;
-	}
-	ExReleaseFastMutex(&handle->Lock);
-	return ShmComplete(Irp, status, copied);
 }
