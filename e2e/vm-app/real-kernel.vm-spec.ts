@@ -75,7 +75,7 @@ test('the window is served from the guest and talks to the Linux kernel driver',
   await expect(w.status).toContainText(/Backend\s*linux/);
   await expect(w.status).not.toContainText('simulated');
   // The Status region's driver line is QUERY's answer from the kernel module.
-  await expect(w.status).toContainText('ABI 1, version 1.0, page 4096 bytes, max 64 MiB');
+  await expect(w.status).toContainText('ABI 1, version 1.1, page 4096 bytes, max 64 MiB');
   await expect(w.status).toContainText('0 bytes in 0 allocations');
 
   const { totals, serverMappings } = await guestView(vmApp);
