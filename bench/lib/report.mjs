@@ -3,6 +3,7 @@
 // sentences under the tables, each built from the figures it states.
 import { formatBytes } from './svg-plot.mjs';
 import { DATA_VARIANTS, ELECTRON_COPIES, QUERY_CLIENTS } from './summarize.mjs';
+import { streamingFindings, streamingTable } from './streaming-report.mjs';
 
 const f = (v, digits = 3) => (v === null || v === undefined ? '—' : Number(v).toPrecision(digits));
 const us = (ns) => f(ns / 1e3);
@@ -136,7 +137,7 @@ function targetsSection(r) {
 }
 
 export function markdownTable(r) {
-  return [environmentSection(r), controlSection(r), allocationSection(r), dataPathSection(r), uiSection(r), targetsSection(r)]
+  return [environmentSection(r), controlSection(r), allocationSection(r), dataPathSection(r), uiSection(r), [streamingTable(r.streaming)], targetsSection(r)]
     .map((section) => section.join('\n'))
     .join('\n\n');
 }
@@ -252,7 +253,7 @@ function emulationFindings(r) {
  * leave stale prose behind), and what the emulator bends.
  */
 export function findings(r) {
-  const said = [...dataPathFindings(r), ...controlFindings(r), ...allocationFindings(r), ...uiFindings(r)];
+  const said = [...dataPathFindings(r), ...controlFindings(r), ...allocationFindings(r), ...uiFindings(r), ...streamingFindings(r.streaming)];
   return [
     ...said.map((line) => `- ${line}`),
     '',

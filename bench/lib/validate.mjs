@@ -3,6 +3,7 @@
 // environment recorded, plots well-formed. The bench-quick test stage fails on
 // any of them.
 import { DATA_VARIANTS, QUERY_CLIENTS } from './summarize.mjs';
+import { validateStreaming } from './streaming-validate.mjs';
 
 const finitePositive = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const pairedOk = (x) => finitePositive(x?.median) && finitePositive(x?.min) && x.min <= x.median && x.median <= x.max;
@@ -90,7 +91,8 @@ export function validateResults(r, { svgs = {} } = {}) {
   check('string-op probe: rep and vector timings positive', [so.memsetRepNs, so.memsetVectorNs, so.memcpyRepNs, so.memcpyVectorNs].every(finitePositive));
   const inPlace = (r.targets ?? []).find((t) => t.id === 'mapped-vs-ordinary');
   check('targets: reading in place judged at every data-path size', inPlace?.perSize?.length === dsizes.length && inPlace.perSize.every((p) => finitePositive(p.value) && finitePositive(p.fastestRuns)));
-  check('targets: four, each with a verdict or a reason', (r.targets ?? []).length === 4 && r.targets.every((t) => typeof t.met === 'boolean' || (t.met === null && t.note)));
+  check('targets: six, each with a verdict or a reason', (r.targets ?? []).length === 6 && r.targets.every((t) => typeof t.met === 'boolean' || (t.met === null && t.note)));
+  validateStreaming(r.streaming, check);
   check('kernel log: no WARNING/BUG/Oops in the guest', Array.isArray(r.kernelProblems) && r.kernelProblems.length === 0, (r.kernelProblems ?? []).join(' | '));
 
   for (const [name, svg] of Object.entries(svgs)) {

@@ -14,6 +14,9 @@
  *   Step 5      return the user address to the application
  *   Step 6      on release: unmap from the process, unmap from the kernel, free;
  *               and "Step 6 at process exit"
+ *   Streaming   after the article: a timer in the driver writes records into
+ *               a ring in the shared pages, the app reads them in place
+ *               (the contract's section 5)
  *   Dispatch    CREATE, CLEANUP, CLOSE, READ, one routine per IOCTL, and
  *               DEVICE_CONTROL, the single place those IRPs complete
  *   Plumbing    DriverEntry, unload, registry settings, the device's DACL
@@ -23,11 +26,12 @@
  * sharedmemory_ioctl.h; the behaviour (error codes, order of checks) is fixed
  * by the project's contract, section 3.
  *
- * IRQL and locks. Every routine here runs at PASSIVE_LEVEL: the dispatch
- * routines in the requesting thread (this driver is at the top of its stack),
- * the process-exit callback in the exiting process's last thread. The locks
- * are fast mutexes (they raise to APC_LEVEL while held), taken in this order
- * and never the other way round:
+ * IRQL and locks. Every routine here runs at PASSIVE_LEVEL (the dispatch
+ * routines in the requesting thread, this driver being at the top of its
+ * stack; the process-exit callback in the exiting process's last thread)
+ * except the streaming producer, a DPC at DISPATCH_LEVEL. The locks are fast
+ * mutexes (they raise to APC_LEVEL while held) and one spin lock, taken in
+ * this order and never the other way round:
  *
  *   SHM_HANDLE.Lock        one handle's requests; held across an ALLOCATE,
  *                          zeroing included, so only that handle waits
@@ -37,6 +41,8 @@
  *                          never across an allocation, so the exit callback
  *                          (HandlesLock, then MappingLock) never waits behind one
  *   g_Shm.TotalsLock       the totals; a leaf
+ *   SHM_STREAM.Lock        a spin lock: the stream's state that the producer
+ *                          DPC touches; a leaf, held only for a few stores
  *
  * (SHM_HANDLE.Lock and HandlesLock are never held together.)
  *
@@ -65,6 +71,33 @@
 /* ------------------------------------------------------------------------ */
 
 /*
+ * A stream on one handle's allocation (section 5). The timer and its DPC are
+ * set up at CREATE; the rest is set by STREAM_START and cleared when the
+ * stream ends (RELEASE, CLOSE). The ring is the first page of the
+ * allocation, written through the driver's kernel mapping; the app can write
+ * anything there, so the driver keeps its own Head, Dropped and State and
+ * reads only the ring's tail.
+ */
+typedef struct _SHM_STREAM {
+	KTIMER Timer;           /* periodic, one tick every Period */
+	KDPC Dpc;               /* ShmStreamTick */
+	KSPIN_LOCK Lock;        /* guards the fields below while Exists */
+	BOOLEAN Exists;         /* STREAM_START succeeded; until the stream ends */
+	BOOLEAN TimerUsed;      /* a stream ran on this handle: CLOSE flushes the DPCs */
+	ULONG State;            /* SHM_RING_RUNNING, _STOPPED or _FAULTED */
+	struct shm_ring *Ring;  /* the kernel mapping's first page */
+	struct shm_record *Records; /* the kernel mapping, from page 1 on */
+	ULONG Capacity;         /* records, a power of two */
+	ULONG RateHz;
+	ULONG Batch;
+	ULONG64 Head;           /* records written; the ring's head is a copy */
+	ULONG64 Dropped;        /* records lost; the ring's dropped is a copy */
+	LONGLONG Start;         /* KeQueryPerformanceCounter at STREAM_START */
+	LONGLONG Frequency;     /* its counts per second */
+	PKEVENT Event;          /* referenced, or NULL */
+} SHM_STREAM, *PSHM_STREAM;
+
+/*
  * One per open handle (FILE_OBJECT), kept in FileObject->FsContext.
  * Unlike the article, which kept one allocation in global variables, every
  * handle owns its own allocation, so two applications (or two handles in one)
@@ -78,6 +111,7 @@ typedef struct _SHM_HANDLE {
 	PMDL Mdl;               /* the pages; NULL when nothing is allocated */
 	PUSHORT KernelAddress;  /* the driver's own mapping of the pages */
 	ULONG64 Bytes;          /* MmGetMdlByteCount(Mdl) */
+	SHM_STREAM Stream;      /* Exists only while Mdl is set; Exists itself guarded by Lock */
 	FAST_MUTEX MappingLock; /* guards the three fields below; held briefly */
 	/* Guarded by MappingLock: set by ALLOCATE, cleared by step 6 or at the owner's exit */
 	PVOID UserAddress;      /* the mapping in Owner's address space; NULL once unmapped */
@@ -96,6 +130,7 @@ static struct {
 	FAST_MUTEX TotalsLock;   /* guards the two fields below */
 	ULONG64 TotalBytes;
 	ULONG Allocations;
+	POBJECT_TYPE EventType;  /* ExEventObjectType, for STREAM_START's event */
 } g_Shm;
 
 /*
@@ -121,6 +156,13 @@ static SHM_IOCTL_ROUTINE ShmIoctlQuery;
 static SHM_IOCTL_ROUTINE ShmIoctlAllocate;
 static SHM_IOCTL_ROUTINE ShmIoctlRelease;
 static SHM_IOCTL_ROUTINE ShmIoctlInspect;
+static SHM_IOCTL_ROUTINE ShmIoctlStreamStart;
+static SHM_IOCTL_ROUTINE ShmIoctlStreamStop;
+static KDEFERRED_ROUTINE ShmStreamTick;
+
+_IRQL_requires_max_(APC_LEVEL)
+_Requires_lock_held_(Handle->Lock)
+static VOID ShmStreamEnd(_Inout_ PSHM_HANDLE Handle, _In_z_ PCSTR Why);
 
 _IRQL_requires_max_(PASSIVE_LEVEL)
 _Requires_lock_held_(Handle->Lock)
@@ -159,6 +201,8 @@ static NTSTATUS ShmApplyDeviceSecurity(_In_ PDEVICE_OBJECT DeviceObject);
 # pragma alloc_text(PAGE, ShmIoctlAllocate)
 # pragma alloc_text(PAGE, ShmIoctlRelease)
 # pragma alloc_text(PAGE, ShmIoctlInspect)
+# pragma alloc_text(PAGE, ShmIoctlStreamStart)
+# pragma alloc_text(PAGE, ShmIoctlStreamStop)
 # pragma alloc_text(PAGE, ShmDeviceControl)
 #endif
 
@@ -385,6 +429,9 @@ static VOID ShmFree(PSHM_HANDLE Handle, PCSTR Why)
 {
 	PAGED_CODE();
 	NT_ASSERT(Handle->Mdl != NULL && Handle->KernelAddress != NULL);
+	/* A stream writes into these pages: it stops, for good, first. */
+	if (Handle->Stream.Exists)
+		ShmStreamEnd(Handle, Why);
 	ShmUnmapUser(Handle, Why);
 
 	MmUnmapLockedPages(Handle->KernelAddress, Handle->Mdl);
@@ -439,6 +486,315 @@ static VOID ShmProcessNotify(HANDLE ParentId, HANDLE ProcessId, BOOLEAN Create)
 		ExReleaseFastMutex(&handle->MappingLock);
 	}
 	ExReleaseFastMutex(&g_Shm.HandlesLock);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Streaming: a producer in the driver, a ring in the shared pages           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * After the article's steps: the pages it shares start carrying data that
+ * keeps coming. STREAM_START writes a ring header (struct shm_ring) over the
+ * first page and starts a periodic KTIMER; its DPC writes the records that
+ * are due through the driver's kernel mapping, the one the pages got in
+ * step 2, and publishes head. The app reads the records in place and
+ * publishes tail. Both are plain memory: no system call per record.
+ *
+ * Nothing the app writes is trusted. The driver keeps Head, Dropped and
+ * State in SHM_STREAM and only copies them to the ring; the one value it
+ * reads from the ring is tail, once per tick, into a local. An impossible
+ * tail faults the stream (ShmStreamFault) and the driver carries on.
+ */
+
+/* Counter ticks to nanoseconds (or records), without overflowing 64 bits. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static ULONG64 ShmScale(_In_ ULONG64 Counts, _In_ ULONG64 PerSecond, _In_ ULONG64 Frequency)
+{
+	return Counts / Frequency * PerSecond + Counts % Frequency * PerSecond / Frequency;
+}
+
+/*
+ * The ring's tail, read once with acquire semantics: the records the
+ * consumer released are read by no one after this, so they may be reused.
+ */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static ULONG64 ShmReadTail(_In_ struct shm_ring *Ring)
+{
+	return (ULONG64)ReadAcquire64((LONG64 volatile *)&Ring->tail);
+}
+
+/* Whether a tail read from the ring can be one: at most Head, at most Capacity behind. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static BOOLEAN ShmTailIsPossible(_In_ const SHM_STREAM *Stream, _In_ ULONG64 Tail)
+{
+	return Tail <= Stream->Head && Stream->Head - Tail <= Stream->Capacity;
+}
+
+/*
+ * The consumer broke the ring (section 5.3): the stream is FAULTED, the
+ * producer writes nothing more, and waiters are woken by the caller. The
+ * timer is not cancelled here: under Wine the DPC runs in a threadpool timer
+ * callback and KeCancelTimer waits for running callbacks, so cancelling from
+ * the DPC would wait for itself. Every later tick sees the state and returns;
+ * STREAM_STOP, RELEASE or CLOSE cancel the timer.
+ * DISPATCH_LEVEL; Stream->Lock held.
+ */
+_IRQL_requires_(DISPATCH_LEVEL)
+_Requires_lock_held_(Stream->Lock)
+static VOID ShmStreamFault(_Inout_ PSHM_STREAM Stream, _In_ ULONG64 Tail)
+{
+	NT_ASSERT(Stream->State == SHM_RING_RUNNING);
+	Stream->State = SHM_RING_FAULTED;
+	WriteULongNoFence((ULONG volatile *)&Stream->Ring->state, SHM_RING_FAULTED);
+	ShmTrace("stream: tail %llu is impossible with head %llu and capacity %lu: FAULTED",
+		 Tail, Stream->Head, Stream->Capacity);
+}
+
+/*
+ * The producer: one tick of the periodic timer.
+ * DISPATCH_LEVEL, in an arbitrary thread; takes Stream->Lock.
+ *
+ * The records due are those whose time has come since STREAM_START, so a
+ * late tick catches up. A tick writes at most 4 x batch records and never
+ * overwrites unread ones; the rest of those due are lost, counted in dropped
+ * and their sequence numbers skipped (the newest are the ones lost). The
+ * records are written first, then head is published with a full barrier
+ * (InterlockedExchange64), so a consumer that sees head sees the records.
+ */
+_Use_decl_annotations_
+static VOID ShmStreamTick(PKDPC Dpc, PVOID Context, PVOID Argument1, PVOID Argument2)
+{
+	PSHM_STREAM stream = Context;
+	LARGE_INTEGER now;
+	ULONG64 due, produced, tail, timestampNs, room, writes, i;
+	BOOLEAN wake = FALSE;
+
+	UNREFERENCED_PARAMETER(Dpc);
+	UNREFERENCED_PARAMETER(Argument1);
+	UNREFERENCED_PARAMETER(Argument2);
+	KeAcquireSpinLockAtDpcLevel(&stream->Lock);
+	if (!stream->Exists || stream->State != SHM_RING_RUNNING)
+		goto unlock;
+	now = KeQueryPerformanceCounter(NULL);
+	due = ShmScale((ULONG64)(now.QuadPart - stream->Start), stream->RateHz, (ULONG64)stream->Frequency);
+	produced = stream->Head + stream->Dropped;
+	if (due <= produced)
+		goto unlock;
+
+	tail = ShmReadTail(stream->Ring);
+	if (!ShmTailIsPossible(stream, tail)) {
+		ShmStreamFault(stream, tail);
+		wake = TRUE;
+		goto unlock;
+	}
+	room = stream->Capacity - (stream->Head - tail);
+	writes = min(min(due - produced, 4ull * stream->Batch), room);
+	timestampNs = ShmScale((ULONG64)now.QuadPart, 1000000000ull, (ULONG64)stream->Frequency);
+	for (i = 0; i < writes; i++) {
+		struct shm_record *record =
+			&stream->Records[(stream->Head + i) & (stream->Capacity - 1)];
+		ULONG64 sequence = produced + i;
+		LONG sample = shm_stream_sample(sequence);
+
+		record->sequence = sequence;
+		record->timestamp_ns = timestampNs;
+		record->sample = sample;
+		record->check = shm_stream_check(sequence, sample);
+		record->reserved = 0;
+	}
+	stream->Dropped += due - produced - writes;
+	stream->Head += writes;
+	NT_ASSERT(stream->Head + stream->Dropped == due);
+	WriteULong64NoFence((ULONG64 volatile *)&stream->Ring->dropped, stream->Dropped);
+	InterlockedExchange64((LONG64 volatile *)&stream->Ring->head, (LONG64)stream->Head);
+	wake = writes != 0;
+unlock:
+	/*
+	 * Under the lock, like every access to the pages and the event: once
+	 * the stream has ended (under this lock) a late tick touches neither.
+	 */
+	if (wake && stream->Event != NULL)
+		KeSetEvent(stream->Event, IO_NO_INCREMENT, FALSE);
+	KeReleaseSpinLockFromDpcLevel(&stream->Lock);
+}
+
+/*
+ * STREAM_START's work, once the request is checked: the ring header over the
+ * first page (the 10..1 seed goes), then the timer.
+ * APC_LEVEL (Handle->Lock held); takes Stream->Lock. Takes over the
+ * reference on Event (or NULL).
+ */
+_IRQL_requires_max_(APC_LEVEL)
+_Requires_lock_held_(Handle->Lock)
+static VOID ShmStreamBegin(_Inout_ PSHM_HANDLE Handle, _In_ const struct shm_stream_start *Request,
+			   _In_opt_ PKEVENT Event, _Out_ struct shm_stream_start *Result)
+{
+	PSHM_STREAM stream = &Handle->Stream;
+	struct shm_ring *ring = (struct shm_ring *)Handle->KernelAddress;
+	ULONG64 slots = (Handle->Bytes - PAGE_SIZE) / sizeof(struct shm_record);
+	ULONG capacity = 1;
+	LARGE_INTEGER frequency, dueTime;
+	LONG periodMs;
+	KIRQL irql;
+
+	NT_ASSERT(!stream->Exists && Handle->Bytes >= 2 * PAGE_SIZE);
+	/* The largest power of two of records after the first page. */
+	while ((ULONG64)capacity * 2 <= slots && capacity < 0x80000000ul)
+		capacity *= 2;
+
+	RtlZeroMemory(ring, PAGE_SIZE);
+	ring->magic = SHM_RING_MAGIC;
+	ring->version = SHM_RING_VERSION;
+	ring->record_size = sizeof(struct shm_record);
+	ring->capacity = capacity;
+	ring->data_offset = PAGE_SIZE;
+	ring->rate_hz = Request->rate_hz;
+	ring->batch = Request->batch;
+	ring->state = SHM_RING_RUNNING;
+
+	KeAcquireSpinLock(&stream->Lock, &irql);
+	stream->Ring = ring;
+	stream->Records = (struct shm_record *)((PUCHAR)Handle->KernelAddress + PAGE_SIZE);
+	stream->Capacity = capacity;
+	stream->RateHz = Request->rate_hz;
+	stream->Batch = Request->batch;
+	stream->Head = 0;
+	stream->Dropped = 0;
+	stream->Event = Event;
+	stream->Start = KeQueryPerformanceCounter(&frequency).QuadPart;
+	stream->Frequency = frequency.QuadPart;
+	stream->State = SHM_RING_RUNNING;
+	stream->Exists = TRUE;
+	stream->TimerUsed = TRUE;
+	KeReleaseSpinLock(&stream->Lock, irql);
+
+	/*
+	 * A tick every batch / rate_hz seconds. KeSetTimerEx's period is in
+	 * whole milliseconds (and Windows' clock ticks every 15.6 ms unless
+	 * something raised its resolution): a shorter tick comes late, and
+	 * the records due catch up, up to 4 x batch per tick.
+	 */
+	periodMs = (LONG)max(1ull, (ULONG64)Request->batch * 1000ull / Request->rate_hz);
+	dueTime.QuadPart = -10000ll * periodMs;   /* relative, in 100 ns units */
+	KeSetTimerEx(&stream->Timer, dueTime, periodMs, &stream->Dpc);
+
+	Result->capacity = capacity;
+	Result->record_size = sizeof(struct shm_record);
+	Result->data_offset = PAGE_SIZE;
+	ShmTrace("STREAM_START: %lu records/s, batch %lu, capacity %lu, tick %ld ms, event %p",
+		 (ULONG)Request->rate_hz, (ULONG)Request->batch, capacity, periodMs, (PVOID)Event);
+}
+
+/*
+ * Stops the producer synchronously: when this returns, head and dropped no
+ * longer change and a running stream is STOPPED (a stopped or faulted one
+ * stays as it is); waiters are woken when a running stream stops.
+ *
+ * A tick writes the pages only while it holds Stream->Lock and sees the
+ * stream RUNNING, so once the state is changed under that lock, a tick in
+ * progress has finished its writes and every later one returns at once.
+ * The timer is cancelled too, so it stops firing. What the wait for a DPC
+ * still queued protects is the SHM_STREAM itself, which a late tick still
+ * locks: ShmClose flushes the DPCs before freeing it (KeFlushQueuedDpcs
+ * needs PASSIVE_LEVEL, and here Handle->Lock, a fast mutex, is held).
+ * APC_LEVEL (Handle->Lock held); takes Stream->Lock, never across
+ * KeCancelTimer (under Wine that waits for a running tick, which takes it).
+ */
+_IRQL_requires_max_(APC_LEVEL)
+_Requires_lock_held_(Handle->Lock)
+static VOID ShmStreamHalt(_Inout_ PSHM_HANDLE Handle, _In_z_ PCSTR Why)
+{
+	PSHM_STREAM stream = &Handle->Stream;
+	KIRQL irql;
+
+	NT_ASSERT(stream->Exists);
+	KeAcquireSpinLock(&stream->Lock, &irql);
+	if (stream->State == SHM_RING_RUNNING) {
+		stream->State = SHM_RING_STOPPED;
+		WriteULongNoFence((ULONG volatile *)&stream->Ring->state, SHM_RING_STOPPED);
+		if (stream->Event != NULL)
+			KeSetEvent(stream->Event, IO_NO_INCREMENT, FALSE);
+	}
+	KeReleaseSpinLock(&stream->Lock, irql);
+	KeCancelTimer(&stream->Timer);
+	ShmTrace("%s: stream stopped, head %llu, dropped %llu, state %lu", Why, stream->Head,
+		 stream->Dropped, stream->State);
+}
+
+/*
+ * The stream ends before its pages are freed (RELEASE, CLOSE; CLEANUP on
+ * Windows): stopped first, and marked ended under Stream->Lock, so no tick
+ * touches the pages or the event after this; then the event's reference is
+ * dropped.
+ * APC_LEVEL (Handle->Lock held).
+ */
+_Use_decl_annotations_
+static VOID ShmStreamEnd(PSHM_HANDLE Handle, PCSTR Why)
+{
+	PSHM_STREAM stream = &Handle->Stream;
+	PKEVENT event;
+	KIRQL irql;
+
+	ShmStreamHalt(Handle, Why);
+	KeAcquireSpinLock(&stream->Lock, &irql);
+	event = stream->Event;
+	stream->Event = NULL;
+	stream->Exists = FALSE;
+	stream->Ring = NULL;
+	stream->Records = NULL;
+	KeReleaseSpinLock(&stream->Lock, irql);
+	if (event != NULL)
+		ObDereferenceObject(event);
+}
+
+/*
+ * The copy path while a stream exists (section 5.2): whole records from
+ * tail into the caller's buffer, then tail published; the file offset plays
+ * no part. Nothing unread: 0 bytes at once. The copy is made outside the
+ * spin lock (it can be megabytes); the records tail..head-1 are the
+ * consumer's, which the producer does not overwrite.
+ * APC_LEVEL (Handle->Lock held); takes Stream->Lock.
+ */
+_IRQL_requires_max_(APC_LEVEL)
+_Requires_lock_held_(Handle->Lock)
+static NTSTATUS ShmStreamRead(_Inout_ PSHM_HANDLE Handle, _Out_writes_bytes_(Length) PVOID Buffer,
+			      _In_ ULONG Length, _Out_ PULONG_PTR Copied)
+{
+	PSHM_STREAM stream = &Handle->Stream;
+	ULONG64 head, tail, count, first, i;
+	struct shm_record *into = Buffer;
+	NTSTATUS status = STATUS_SUCCESS;
+	KIRQL irql;
+
+	*Copied = 0;
+	if (Length < sizeof(struct shm_record))
+		return STATUS_INVALID_PARAMETER;
+	KeAcquireSpinLock(&stream->Lock, &irql);
+	head = stream->Head;
+	tail = ShmReadTail(stream->Ring);
+	if (stream->State == SHM_RING_FAULTED) {
+		status = STATUS_IO_DEVICE_ERROR;
+	} else if (!ShmTailIsPossible(stream, tail)) {
+		/* Only a running stream faults: a stopped one has no producer left to stop. */
+		if (stream->State == SHM_RING_RUNNING) {
+			ShmStreamFault(stream, tail);
+			/* Waiters learn of the fault as from the producer. */
+			if (stream->Event != NULL)
+				KeSetEvent(stream->Event, IO_NO_INCREMENT, FALSE);
+		}
+		status = STATUS_IO_DEVICE_ERROR;
+	}
+	KeReleaseSpinLock(&stream->Lock, irql);
+	if (!NT_SUCCESS(status))
+		return status;
+
+	count = min(head - tail, (ULONG64)(Length / sizeof(struct shm_record)));
+	first = tail;
+	for (i = 0; i < count; i++)
+		into[i] = stream->Records[(first + i) & (stream->Capacity - 1)];
+	InterlockedExchange64((LONG64 volatile *)&stream->Ring->tail, (LONG64)(tail + count));
+	*Copied = (ULONG_PTR)(count * sizeof(struct shm_record));
+	return STATUS_SUCCESS;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -502,6 +858,9 @@ static NTSTATUS ShmCreate(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 	RtlZeroMemory(handle, sizeof(*handle));
 	ExInitializeFastMutex(&handle->Lock);
 	ExInitializeFastMutex(&handle->MappingLock);
+	KeInitializeSpinLock(&handle->Stream.Lock);
+	KeInitializeTimerEx(&handle->Stream.Timer, NotificationTimer);
+	KeInitializeDpc(&handle->Stream.Dpc, ShmStreamTick, &handle->Stream);
 	ExAcquireFastMutex(&g_Shm.HandlesLock);
 	InsertTailList(&g_Shm.Handles, &handle->Link);
 	ExReleaseFastMutex(&g_Shm.HandlesLock);
@@ -563,7 +922,17 @@ static NTSTATUS ShmClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 			ShmFree(handle, "CLOSE");
 		}
 		ExReleaseFastMutex(&handle->Lock);
-		NT_ASSERT(handle->Mdl == NULL && handle->Owner == NULL);
+		NT_ASSERT(handle->Mdl == NULL && handle->Owner == NULL && !handle->Stream.Exists);
+		/*
+		 * A stream's timer was cancelled when it ended, but its DPC may
+		 * still be queued, or running on another processor, and it locks
+		 * the context about to be freed: wait for it, at PASSIVE_LEVEL as
+		 * KeFlushQueuedDpcs requires. (Wine's KeFlushQueuedDpcs is an empty
+		 * stub, which is harmless for a timer DPC: there KeCancelTimer
+		 * itself waits for a running timer callback.)
+		 */
+		if (handle->Stream.TimerUsed)
+			KeFlushQueuedDpcs();
 		ExAcquireFastMutex(&g_Shm.HandlesLock);
 		RemoveEntryList(&handle->Link);
 		ExReleaseFastMutex(&g_Shm.HandlesLock);
@@ -575,7 +944,8 @@ static NTSTATUS ShmClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 }
 
 /*
- * READ: the copy path, for comparison with the shared mapping.
+ * READ: the copy path, for comparison with the shared mapping: the bytes at
+ * the file offset, or, while a stream exists, its records (ShmStreamRead).
  * PASSIVE_LEVEL, the reading process; takes Handle->Lock. DO_BUFFERED_IO:
  * the data goes into the system buffer, which the I/O manager copies out.
  */
@@ -598,6 +968,9 @@ static NTSTATUS ShmRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 	ExAcquireFastMutex(&handle->Lock);
 	if (handle->Mdl == NULL) {
 		status = STATUS_INVALID_DEVICE_STATE;
+	} else if (handle->Stream.Exists) {
+		/* While a stream exists, reading consumes its records. */
+		status = ShmStreamRead(handle, Irp->AssociatedIrp.SystemBuffer, length, &copied);
 	} else if ((ULONG64)offset >= handle->Bytes) {
 		status = STATUS_END_OF_FILE;
 	} else {
@@ -615,7 +988,7 @@ static NTSTATUS ShmRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 }
 
 /*
- * The IOCTL routines. All four codes are METHOD_BUFFERED: the input is in
+ * The IOCTL routines. All six codes are METHOD_BUFFERED: the input is in
  * Irp->AssociatedIrp.SystemBuffer, and the output is written over it.
  */
 
@@ -631,15 +1004,12 @@ static NTSTATUS ShmIoctlQuery(PSHM_HANDLE Handle, PIRP Irp, PULONG_PTR Informati
 	*Information = 0;
 	if (stack->Parameters.DeviceIoControl.OutputBufferLength < sizeof(*info))
 		return STATUS_BUFFER_TOO_SMALL;
-	/*
-	 * Zeroed first, so the last field (named "features" from the contract's
-	 * section 5 on) reads 0: this driver does not stream.
-	 */
 	RtlZeroMemory(info, sizeof(*info));
 	info->abi_version = SHM_ABI_VERSION;
 	info->driver_version = SHM_DRIVER_VERSION;
 	info->page_size = PAGE_SIZE;
 	info->max_size = g_Shm.MaxSize;
+	info->features = SHM_FEATURE_STREAM;
 	ExAcquireFastMutex(&g_Shm.TotalsLock);
 	info->total_bytes = g_Shm.TotalBytes;
 	info->allocations = g_Shm.Allocations;
@@ -753,6 +1123,87 @@ static NTSTATUS ShmIoctlInspect(PSHM_HANDLE Handle, PIRP Irp, PULONG_PTR Informa
 }
 
 /*
+ * STREAM_START: PASSIVE_LEVEL, in the requesting process (its handle table
+ * holds the event handle); takes Handle->Lock. Checks in section 3's order:
+ * sizes, parameters (the event among them), state.
+ */
+_Use_decl_annotations_
+static NTSTATUS ShmIoctlStreamStart(PSHM_HANDLE Handle, PIRP Irp, PULONG_PTR Information)
+{
+	PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
+	struct shm_stream_start *request = Irp->AssociatedIrp.SystemBuffer;
+	struct shm_stream_start in;
+	PKEVENT event = NULL;
+	NTSTATUS status;
+
+	PAGED_CODE();
+	*Information = 0;
+	if (stack->Parameters.DeviceIoControl.InputBufferLength < sizeof(*request) ||
+	    stack->Parameters.DeviceIoControl.OutputBufferLength < sizeof(*request))
+		return STATUS_BUFFER_TOO_SMALL;
+	in = *request;
+	if (in.rate_hz == 0 || in.rate_hz > SHM_STREAM_MAX_RATE || in.batch == 0 ||
+	    in.batch > in.rate_hz || in.batch > SHM_STREAM_MAX_BATCH ||
+	    in.rate_hz > (ULONG64)in.batch * SHM_STREAM_MAX_TICK_HZ)
+		return STATUS_INVALID_PARAMETER;
+	/*
+	 * The event, checked as the caller's own handle (UserMode): an event
+	 * this process opened with EVENT_MODIFY_STATE, or STATUS_INVALID_HANDLE,
+	 * STATUS_OBJECT_TYPE_MISMATCH or STATUS_ACCESS_DENIED.
+	 */
+	if (in.event_handle != 0) {
+		status = ObReferenceObjectByHandle((HANDLE)(ULONG_PTR)in.event_handle,
+						   EVENT_MODIFY_STATE, g_Shm.EventType, UserMode,
+						   (PVOID *)&event, NULL);
+		if (!NT_SUCCESS(status)) {
+			ShmTrace("STREAM_START: event handle 0x%llx refused: 0x%08X",
+				 in.event_handle, (unsigned)status);
+			return status;
+		}
+	}
+
+	ExAcquireFastMutex(&Handle->Lock);
+	if (Handle->Mdl == NULL) {
+		status = STATUS_INVALID_DEVICE_STATE;
+	} else if (Handle->Stream.Exists) {
+		status = STATUS_DEVICE_BUSY;
+	} else if (Handle->Bytes < 2 * PAGE_SIZE) {
+		/* The ring header takes the first page; the records need more. */
+		status = STATUS_INVALID_PARAMETER;
+	} else {
+		ShmStreamBegin(Handle, &in, event, request);
+		event = NULL;   /* the stream holds the reference now */
+		status = STATUS_SUCCESS;
+	}
+	ExReleaseFastMutex(&Handle->Lock);
+	if (event != NULL)
+		ObDereferenceObject(event);
+	if (NT_SUCCESS(status))
+		*Information = sizeof(*request);
+	return status;
+}
+
+/* STREAM_STOP: PASSIVE_LEVEL, any process holding the handle; takes Handle->Lock. */
+_Use_decl_annotations_
+static NTSTATUS ShmIoctlStreamStop(PSHM_HANDLE Handle, PIRP Irp, PULONG_PTR Information)
+{
+	NTSTATUS status;
+
+	UNREFERENCED_PARAMETER(Irp);
+	PAGED_CODE();
+	*Information = 0;
+	ExAcquireFastMutex(&Handle->Lock);
+	if (Handle->Mdl == NULL || !Handle->Stream.Exists) {
+		status = STATUS_INVALID_DEVICE_STATE;
+	} else {
+		ShmStreamHalt(Handle, "STREAM_STOP");
+		status = STATUS_SUCCESS;
+	}
+	ExReleaseFastMutex(&Handle->Lock);
+	return status;
+}
+
+/*
  * DEVICE_CONTROL: PASSIVE_LEVEL, the requesting thread; holds no lock itself.
  * Picks the routine for the control code and completes the IRP with what it
  * returns: the one place these IRPs complete.
@@ -782,6 +1233,12 @@ static NTSTATUS ShmDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 			break;
 		case SHM_IOCTL_INSPECT:
 			status = ShmIoctlInspect(handle, Irp, &information);
+			break;
+		case SHM_IOCTL_STREAM_START:
+			status = ShmIoctlStreamStart(handle, Irp, &information);
+			break;
+		case SHM_IOCTL_STREAM_STOP:
+			status = ShmIoctlStreamStop(handle, Irp, &information);
 			break;
 		default:
 			ShmError("DEVICE_CONTROL: unknown code 0x%08X", (unsigned)code);
@@ -821,6 +1278,23 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 	status = ShmReadParameters(RegistryPath);
 	if (!NT_SUCCESS(status))
 		return status;
+	/*
+	 * The event type for STREAM_START. The WDK's idiom is *ExEventObjectType,
+	 * but mingw-w64's wdm.h declares that variable dllimport, so the same
+	 * expression reads one level too deep in the cross-build. The exported
+	 * variable's address, from MmGetSystemRoutineAddress, is right with
+	 * every toolchain.
+	 */
+	{
+		UNICODE_STRING eventTypeName = RTL_CONSTANT_STRING(L"ExEventObjectType");
+		POBJECT_TYPE *eventType = MmGetSystemRoutineAddress(&eventTypeName);
+
+		if (eventType == NULL) {
+			ShmError("DriverEntry: ExEventObjectType is not exported");
+			return STATUS_PROCEDURE_NOT_FOUND;
+		}
+		g_Shm.EventType = *eventType;
+	}
 	ShmTrace("DriverEntry: max size %llu bytes, total cap %llu bytes",
 		 g_Shm.MaxSize, g_Shm.TotalCap);
 

@@ -46,6 +46,10 @@ const REVIEWED_IMPORTS = new Set(
   ('DbgPrintEx ExAcquireFastMutex ExAllocatePoolWithTag ExFreePool ExFreePoolWithTag ExReleaseFastMutex ' +
     'IoCreateDevice IoCreateSymbolicLink IoDeleteDevice IoDeleteSymbolicLink IoGetCurrentProcess IofCompleteRequest ' +
     'KeInitializeEvent KeStackAttachProcess KeUnstackDetachProcess ' +
+    // Streaming: the spin lock, the timer and its DPC, the event, the clock (HAL.dll).
+    'KeAcquireSpinLockAtDpcLevel KeAcquireSpinLockRaiseToDpc KeReleaseSpinLock KeReleaseSpinLockFromDpcLevel ' +
+    'KeCancelTimer KeFlushQueuedDpcs KeInitializeDpc KeInitializeTimerEx KeSetTimerEx KeSetEvent ' +
+    'KeQueryPerformanceCounter MmGetSystemRoutineAddress ObReferenceObjectByHandle ' +
     'MmAllocatePagesForMdlEx MmFreePagesFromMdl MmMapLockedPagesSpecifyCache MmUnmapLockedPages ' +
     'ObOpenObjectByPointer ObfDereferenceObject ObfReferenceObject PsGetCurrentProcessId PsSetCreateProcessNotifyRoutine ' +
     'RtlAddAccessAllowedAce RtlCreateAcl RtlCreateSecurityDescriptor RtlInitUnicodeString RtlInitializeSid ' +
@@ -129,6 +133,9 @@ if (check(fuzzCc.ok, 'Windows fuzzer (tests/fuzz.c) builds with mingw-w64, warni
 } else {
   console.log(fuzzCc.output);
 }
+const streamTest = join(outDir, 'stream-test.exe');
+const streamCc = run('x86_64-w64-mingw32-gcc', ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'driver', 'include'), join(here, 'tests', 'stream-test.c'), '-o', streamTest]);
+if (!check(streamCc.ok, 'Windows stream client (tests/stream-test.c) builds with mingw-w64, warnings as errors')) console.log(streamCc.output);
 
 // 4. Test signing.
 const certDir = join(scratch, 'cert');

@@ -75,14 +75,14 @@ test('the window is served from the guest and talks to the Linux kernel driver',
   await expect(w.status).toContainText(/Backend\s*linux/);
   await expect(w.status).not.toContainText('simulated');
   // The Status region's driver line is QUERY's answer from the kernel module.
-  await expect(w.status).toContainText('ABI 1, version 1.0, page 4096 bytes, max 64 MiB');
+  await expect(w.status).toContainText('ABI 1, version 1.1, page 4096 bytes, max 64 MiB');
   await expect(w.status).toContainText('0 bytes in 0 allocations');
 
   const { totals, serverMappings } = await guestView(vmApp);
   expect(serverMappings).toEqual([]);
   expect(totals).toEqual({
     abiVersion: 1,
-    driverVersion: 0x1_0000,
+    driverVersion: 0x1_0001,
     pageSize: 4096,
     maxSize: DRIVER_MAX_SIZE,
     totalBytes: 0,

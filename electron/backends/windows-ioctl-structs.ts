@@ -12,7 +12,7 @@ export const DEVICE_INFO_OFFSET = {
   maxSize: 16,
   totalBytes: 24,
   allocations: 32,
-  reserved: 36,
+  features: 36,
 } as const;
 
 export const ALLOCATE_OFFSET = { size: 0, userAddress: 8, mappedSize: 16 } as const;

@@ -319,6 +319,10 @@ export class SimulatedFile {
         for (let i = 0; i < count; i++) reply.setUint16(16 + 2 * i, source.getUint16(2 * i, true), true);
         return STRUCT_SIZE.inspect;
       }
+      case 'STREAM_START':
+      case 'STREAM_STOP':
+        // The simulated driver does not stream yet (QUERY's features say so).
+        this.fail(operation, 'unknown-request');
     }
   }
 

@@ -15,6 +15,12 @@ echo "== C client: errno table and lifetime scenarios"
 echo "== the same scenarios from a 32-bit process, through compat_ioctl"
 "$T/client-test-32"
 
+echo "== C client: streaming (contract section 5)"
+"$T/stream-test"
+
+echo "== the streaming scenarios from a 32-bit process, through compat_ioctl"
+"$T/stream-test-32"
+
 echo "== fuzzer"
 "$T/fuzz" --threads 4 --iterations "${FUZZ_ITERATIONS:-4000}" --seconds "${FUZZ_SECONDS:-30}"
 

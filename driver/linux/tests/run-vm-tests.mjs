@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The linux-vm test stage: builds the module, the C client (64- and 32-bit),
-// the fuzzer and the Node backend check, checks that make W=1 is clean in the
-// repository's and the DKMS source tree's layout, boots the Debian kernel
-// under QEMU (e2e/vm/), runs driver/linux/tests/guest-tests.sh as root in the
-// guest, and fails on any WARNING/BUG/Oops/KASAN/general protection line in the
-// guest's kernel log; then e2e/vm/self-test.mjs proves those verdicts can fail.
+// The linux-vm test stage: builds the module, the C clients (the errno and
+// lifetime client and the streaming client, 64- and 32-bit), the fuzzer and
+// the Node backend check, checks that make W=1 is clean in the repository's
+// and the DKMS source tree's layout, boots the Debian kernel under QEMU
+// (e2e/vm/), runs driver/linux/tests/guest-tests.sh as root in the guest, and
+// fails on any WARNING/BUG/Oops/KASAN/general protection line in the guest's
+// kernel log; then e2e/vm/self-test.mjs proves those verdicts can fail.
 //
 //   node driver/linux/tests/run-vm-tests.mjs [--fuzz-seconds S] [--fuzz-iterations N]
 //        [--timeout S] [--kernel-log FILE]
@@ -70,6 +71,10 @@ const built = [
   // The guest runs it with this machine's 32-bit libc (gcc-multilib brings it).
   step('the 32-bit C client builds (gcc -m32, -Wall -Wextra -Werror)', () =>
     execFileSync('gcc', ['-m32', ...cflags, '-o', join(outDir, 'client-test-32'), join(PROJECT_ROOT, 'driver/linux/tests/client-test.c')])),
+  step('the streaming client builds (-Wall -Wextra -Werror)', () =>
+    execFileSync('gcc', [...cflags, '-o', join(outDir, 'stream-test'), join(PROJECT_ROOT, 'driver/linux/tests/stream-test.c')])),
+  step('the 32-bit streaming client builds (gcc -m32, -Wall -Wextra -Werror)', () =>
+    execFileSync('gcc', ['-m32', ...cflags, '-o', join(outDir, 'stream-test-32'), join(PROJECT_ROOT, 'driver/linux/tests/stream-test.c')])),
   step('the fuzzer builds (-Wall -Wextra -Werror)', () =>
     execFileSync('gcc', [...cflags, '-o', join(outDir, 'fuzz'), join(PROJECT_ROOT, 'driver/linux/tests/fuzz.c')])),
 ];
@@ -179,7 +184,7 @@ for (const m of r.output.matchAll(/^([\w-]+): (\d+) passed, (\d+) failed$/gm)) {
   counts.failed += Number(f);
 }
 const fuzz = r.output.match(/^fuzz: (\d+) iterations in ([\d.]+) s/m);
-for (const name of ['client', 'client-32', 'fuzz', 'node-backend', 'module'])
+for (const name of ['client', 'client-32', 'stream', 'stream-32', 'fuzz', 'node-backend', 'module'])
   if (!parts[name]) record(false, `the guest printed no result line for ${name}`);
 record(!r.timedOut, r.timedOut ? `timed out after ${values.timeout} s; QEMU killed` : `the guest finished in ${(r.durationMs / 1000).toFixed(0)} s`);
 record(r.exitCode === 0, `the guest script exited ${r.exitCode}`);
@@ -204,6 +209,7 @@ record(
 }
 
 summary(
-  `; scenarios: client ${parts.client ?? 0}, 32-bit client ${parts['client-32'] ?? 0}, node backend ${parts['node-backend'] ?? 0}, module ${parts.module ?? 0}; ` +
+  `; scenarios: client ${parts.client ?? 0}, 32-bit client ${parts['client-32'] ?? 0}, stream ${parts.stream ?? 0}, ` +
+    `32-bit stream ${parts['stream-32'] ?? 0}, node backend ${parts['node-backend'] ?? 0}, module ${parts.module ?? 0}; ` +
     `fuzz iterations: ${fuzz ? `${fuzz[1]} in ${fuzz[2]} s` : 'none'}`,
 );

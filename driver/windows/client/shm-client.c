@@ -21,39 +21,9 @@
  * Each check prints "ok" or "FAIL" and a line; the last line is
  * "<suite>: N passed, N failed, N skipped".
  */
-#include <windows.h>
-#include <winioctl.h>
-#include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include "sharedmemory_ioctl.h"
-
-static int g_passed;
-static int g_failed;
-
-static void check(BOOL ok, const char *what, ...)
-{
-	va_list args;
-
-	va_start(args, what);
-	printf(ok ? "ok   " : "FAIL ");
-	vprintf(what, args);
-	printf("\n");
-	va_end(args);
-	fflush(stdout);
-	if (ok)
-		g_passed++;
-	else
-		g_failed++;
-}
-
-static HANDLE open_device(DWORD access)
-{
-	return CreateFileW(SHM_WIN_USER_PATH, access, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-			   OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-}
+#include "shm-win32-checks.h"
 
 /*
  * A handle the I/O manager does not serialise: requests from several threads
@@ -64,19 +34,6 @@ static HANDLE open_overlapped(void)
 	return CreateFileW(SHM_WIN_USER_PATH, GENERIC_READ | GENERIC_WRITE,
 			   FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
 			   FILE_FLAG_OVERLAPPED, NULL);
-}
-
-/* DeviceIoControl that returns 0 on success, else GetLastError(). */
-static DWORD ioctl(HANDLE device, DWORD code, void *in, DWORD in_size, void *out, DWORD out_size,
-		   DWORD *returned)
-{
-	DWORD bytes = 0;
-
-	if (!DeviceIoControl(device, code, in, in_size, out, out_size, &bytes, NULL))
-		return GetLastError();
-	if (returned)
-		*returned = bytes;
-	return 0;
 }
 
 /* The same on an overlapped handle: each caller brings its own event. */
@@ -107,14 +64,6 @@ static DWORD inspect(HANDLE device, UINT64 offset, UINT32 count)
 		     sizeof(request), NULL);
 }
 
-static DWORD allocate(HANDLE device, UINT64 size, struct shm_allocate *result)
-{
-	memset(result, 0, sizeof(*result));
-	result->size = size;
-	return ioctl(device, SHM_IOCTL_ALLOCATE, result, sizeof(*result), result,
-		     sizeof(*result), NULL);
-}
-
 static DWORD read_at(HANDLE device, UINT64 offset, void *into, DWORD length, DWORD *read)
 {
 	OVERLAPPED at = { 0 };
@@ -123,16 +72,6 @@ static DWORD read_at(HANDLE device, UINT64 offset, void *into, DWORD length, DWO
 	at.OffsetHigh = (DWORD)(offset >> 32);
 	*read = 0;
 	return ReadFile(device, into, length, read, &at) ? 0 : GetLastError();
-}
-
-/* QUERY's last field: "reserved" in driver 1.0, "features" once the header has streaming. */
-static UINT32 device_features(const struct shm_device_info *info)
-{
-#if defined(SHM_FEATURE_STREAM)
-	return info->features;
-#else
-	return info->reserved;
-#endif
 }
 
 static BOOL totals_are_zero(HANDLE device)
@@ -152,25 +91,29 @@ static int finish(const char *suite)
 
 static int run_abi(void)
 {
-	printf("{\"ioctl\":{\"QUERY\":%lu,\"ALLOCATE\":%lu,\"RELEASE\":%lu,\"INSPECT\":%lu},"
-	       "\"size\":{\"deviceInfo\":%u,\"allocate\":%u,\"inspect\":%u},"
+	printf("{\"ioctl\":{\"QUERY\":%lu,\"ALLOCATE\":%lu,\"RELEASE\":%lu,\"INSPECT\":%lu,"
+	       "\"STREAM_START\":%lu,\"STREAM_STOP\":%lu},"
+	       "\"size\":{\"deviceInfo\":%u,\"allocate\":%u,\"inspect\":%u,"
+	       "\"streamStart\":%u,\"ring\":%u,\"record\":%u},"
 	       "\"offset\":{\"deviceInfo\":{\"abiVersion\":%u,\"driverVersion\":%u,\"pageSize\":%u,"
-	       "\"maxSize\":%u,\"totalBytes\":%u,\"allocations\":%u,\"reserved\":%u},"
+	       "\"maxSize\":%u,\"totalBytes\":%u,\"allocations\":%u,\"features\":%u},"
 	       "\"allocate\":{\"size\":%u,\"userAddress\":%u,\"mappedSize\":%u},"
 	       "\"inspect\":{\"offset\":%u,\"count\":%u,\"reserved\":%u,\"values\":%u}},"
 	       "\"abiVersion\":%u,\"driverVersion\":%u,\"inspectMax\":%u,\"seedCount\":%u,"
 	       "\"defaultMaxSize\":%llu,\"defaultTotalCap\":%llu}\n",
 	       (unsigned long)SHM_IOCTL_QUERY, (unsigned long)SHM_IOCTL_ALLOCATE,
 	       (unsigned long)SHM_IOCTL_RELEASE, (unsigned long)SHM_IOCTL_INSPECT,
+	       (unsigned long)SHM_IOCTL_STREAM_START, (unsigned long)SHM_IOCTL_STREAM_STOP,
 	       (unsigned)sizeof(struct shm_device_info), (unsigned)sizeof(struct shm_allocate),
-	       (unsigned)sizeof(struct shm_inspect),
+	       (unsigned)sizeof(struct shm_inspect), (unsigned)sizeof(struct shm_stream_start),
+	       (unsigned)sizeof(struct shm_ring), (unsigned)sizeof(struct shm_record),
 	       (unsigned)offsetof(struct shm_device_info, abi_version),
 	       (unsigned)offsetof(struct shm_device_info, driver_version),
 	       (unsigned)offsetof(struct shm_device_info, page_size),
 	       (unsigned)offsetof(struct shm_device_info, max_size),
 	       (unsigned)offsetof(struct shm_device_info, total_bytes),
 	       (unsigned)offsetof(struct shm_device_info, allocations),
-	       (unsigned)offsetof(struct shm_device_info, reserved),
+	       (unsigned)offsetof(struct shm_device_info, features),
 	       (unsigned)offsetof(struct shm_allocate, size),
 	       (unsigned)offsetof(struct shm_allocate, user_address),
 	       (unsigned)offsetof(struct shm_allocate, mapped_size),
@@ -308,9 +251,10 @@ static int run_contract(void)
 	check(info.page_size == 4096 && info.max_size == SHM_DEFAULT_MAX_SIZE,
 	      "QUERY: page size %llu, max size %llu (the INF's MaxSizeMiB 64)",
 	      (unsigned long long)info.page_size, (unsigned long long)info.max_size);
-	check(info.total_bytes == 0 && info.allocations == 0 && device_features(&info) == 0,
-	      "QUERY: zero totals (%llu bytes, %u allocations), features 0 (no streaming)",
-	      (unsigned long long)info.total_bytes, info.allocations);
+	check(info.total_bytes == 0 && info.allocations == 0 &&
+	      info.features == SHM_FEATURE_STREAM,
+	      "QUERY: zero totals (%llu bytes, %u allocations), features 0x%x (streaming)",
+	      (unsigned long long)info.total_bytes, info.allocations, info.features);
 
 	/* Buffer sizes come first. */
 	error = ioctl(device, SHM_IOCTL_QUERY, NULL, 0, &info, sizeof(info) - 1, NULL);

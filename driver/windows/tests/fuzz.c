@@ -13,7 +13,11 @@
  * ALLOCATE returned (seen again through INSPECT and ReadFile), and child
  * processes: this program in "holder" mode, which allocates through its own
  * handle or one duplicated from the parent, checks 10, 9, ..., 1 and zeros,
- * writes, and is killed with TerminateProcess while it holds the mapping.
+ * writes, and is killed with TerminateProcess while it holds the mapping;
+ * streams (contract section 5) started and stopped at rates around the
+ * limits with every kind of event handle, consumed with ReadFile, and their
+ * rings scribbled on while the producer runs (tail, head, dropped, state,
+ * the header).
  *
  * Every result must be one the contract allows for that call (the contract,
  * section 3, with the Win32 error each status becomes). At the end every
@@ -55,6 +59,8 @@ static volatile LONG g_holders_held;
 static volatile LONG g_holders_early;
 static volatile LONG g_holders_refused;
 static volatile LONG g_holder_failures;
+static volatile LONG g_streams_started;
+static volatile LONG g_scribbles;
 static volatile LONG64 g_iterations;
 static volatile LONG g_stop;
 
@@ -84,6 +90,8 @@ enum {
 	WIN32_NOACCESS = ERROR_NOACCESS,             /* 998: a buffer the I/O manager cannot touch */
 	WIN32_RESOURCES = ERROR_NO_SYSTEM_RESOURCES, /* 1450: the cap, or no memory */
 	WIN32_USER_BUFFER = ERROR_INVALID_USER_BUFFER, /* 1784 */
+	WIN32_HANDLE = ERROR_INVALID_HANDLE,         /* 6: an event handle that is none, or no event */
+	WIN32_DEVICE = ERROR_IO_DEVICE,              /* 1117: ReadFile on a faulted stream */
 };
 
 /* True when error is one of the allowed ones (the list ends with -1). */
@@ -120,6 +128,8 @@ static struct slot {
 	BOOL overlapped;
 	USHORT *mapping;     /* set by the ALLOCATE that made it, after checking it */
 	ULONG64 mapped;      /* its size */
+	BOOL streaming;      /* a stream exists on the allocation: set and cleared under the
+				exclusive lock (STREAM_START, RELEASE, reopen) */
 } g_slots[SLOTS];
 
 static BOOL g_no_allocate;
@@ -191,6 +201,8 @@ struct worker {
 	ULONG64 seed;
 	LONG64 iterations;
 	HANDLE event;          /* for OVERLAPPED calls */
+	HANDLE stream_event;   /* for STREAM_START (never the OVERLAPPED one) */
+	HANDLE weak_event;     /* the same event opened SYNCHRONIZE only */
 	BYTE *scratch;         /* SCRATCH bytes, then a PAGE_NOACCESS guard page */
 	BYTE *readonly;        /* one PAGE_READONLY page */
 };
@@ -307,7 +319,8 @@ static void op_touch(struct worker *w, ULONG64 *s, struct slot *slot)
 	USHORT value = (USHORT)rnd(s), copy = 0;
 	DWORD error, read;
 
-	if (slot->mapping == NULL)
+	/* While a stream exists the producer writes there: op_scribble's turn. */
+	if (slot->mapping == NULL || slot->streaming)
 		return;
 	/* u16 number SHM_SEED_COUNT + k * threads + thread index belongs to this thread. */
 	per_thread = (slot->mapped / 2 - SHM_SEED_COUNT) / (ULONG64)g_threads;
@@ -460,6 +473,7 @@ static void op_release(struct worker *w, ULONG64 *s, struct slot *slot)
 	if (error == 0) {
 		slot->mapping = NULL;
 		slot->mapped = 0;
+		slot->streaming = FALSE;
 	}
 }
 
@@ -479,7 +493,8 @@ static void op_unknown_ioctl(struct worker *w, ULONG64 *s, struct slot *slot)
 		code = CTL_CODE(SHM_WIN_DEVICE_TYPE, rnd(s) % 2 ? 0x800 + rnd(s) % 16 : rnd(s) % 0x1000,
 				rnd(s) % 4, rnd(s) % 4);
 	} while (code == (DWORD)SHM_IOCTL_QUERY || code == (DWORD)SHM_IOCTL_ALLOCATE ||
-		 code == (DWORD)SHM_IOCTL_RELEASE || code == (DWORD)SHM_IOCTL_INSPECT);
+		 code == (DWORD)SHM_IOCTL_RELEASE || code == (DWORD)SHM_IOCTL_INSPECT ||
+		 code == (DWORD)SHM_IOCTL_STREAM_START || code == (DWORD)SHM_IOCTL_STREAM_STOP);
 	in = random_buffer(w, s, in_size, TRUE, &bad_in);
 	out = random_buffer(w, s, out_size, FALSE, &bad_out);
 	error = device_ioctl(slot, w->event, code, in, in_size, out, out_size, NULL);
@@ -504,11 +519,132 @@ static void op_read(struct worker *w, ULONG64 *s, struct slot *slot)
 		       WIN32_PARAMETER, WIN32_NOACCESS, WIN32_USER_BUFFER);
 	else if (!can_read(slot))
 		EXPECT(error, "ReadFile on a handle without read access", WIN32_ACCESS);
+	else if (slot->streaming && length < sizeof(struct shm_record))
+		EXPECT(error, "ReadFile of a stream, below one record", WIN32_PARAMETER);
+	else if (slot->streaming)
+		EXPECT(error, "ReadFile of a stream", WIN32_OK, WIN32_DEVICE);
 	else
 		EXPECT(error, "ReadFile", WIN32_OK, WIN32_STATE, WIN32_EOF);
+	if (error == 0 && slot->streaming && read % sizeof(struct shm_record) != 0)
+		report(&g_unexpected, "ReadFile of a stream returned %lu bytes, not whole records",
+		       (unsigned long)read);
 	if (error == 0 && read > length)
 		report(&g_unexpected, "ReadFile of %lu bytes returned %lu", (unsigned long)length,
 		       (unsigned long)read);
+}
+
+/*
+ * STREAM_START with rates and batches around the limits, every kind of event
+ * handle, random sizes and buffers. Exclusive lock held (it sets streaming).
+ */
+static void op_stream_start(struct worker *w, ULONG64 *s, struct slot *slot)
+{
+	static const UINT32 rates[] = { 0, 1, 1000, 20000, 100000, SHM_STREAM_MAX_RATE,
+					SHM_STREAM_MAX_RATE + 1 };
+	static const UINT32 batches[] = { 0, 1, 10, 100, SHM_STREAM_MAX_BATCH,
+					  SHM_STREAM_MAX_BATCH + 1 };
+	struct shm_stream_start request = { 0 };
+	DWORD in_size = random_size(s, sizeof(request)), out_size = random_size(s, sizeof(request));
+	DWORD error;
+	BOOL bad, bad_parameters, bad_event;
+	int event_kind = (int)(rnd(s) % 6);
+
+	if (rnd(s) % 2) {
+		/* A good request half the time, so streams run long enough to scribble on. */
+		request.rate_hz = 100 + (UINT32)(rnd(s) % 200000);
+		request.batch = request.rate_hz / 100 + 1;
+		event_kind = (int)(rnd(s) % 3);
+	} else {
+		request.rate_hz = rnd(s) % 2 ? rates[rnd(s) % 7] : 1 + (UINT32)(rnd(s) % 50000);
+		request.batch = rnd(s) % 2 ? batches[rnd(s) % 6] : 1 + (UINT32)(rnd(s) % 200);
+	}
+	/* 0, the worker's event, the event without EVENT_MODIFY_STATE, no handle, a file. */
+	request.event_handle = event_kind <= 1 ? 0 :
+			       event_kind == 2 ? (UINT64)(ULONG_PTR)w->stream_event :
+			       event_kind == 3 ? (UINT64)(ULONG_PTR)w->weak_event :
+			       event_kind == 4 ? 0x7ff0 + 4 * (rnd(s) % 4) :
+			       (UINT64)(ULONG_PTR)slot->handle;
+	bad_parameters = request.rate_hz == 0 || request.rate_hz > SHM_STREAM_MAX_RATE ||
+			 request.batch == 0 || request.batch > request.rate_hz ||
+			 request.batch > SHM_STREAM_MAX_BATCH ||
+			 request.rate_hz > (ULONG64)request.batch * SHM_STREAM_MAX_TICK_HZ;
+	bad_event = event_kind >= 3;
+	error = send_request(w, s, slot, SHM_IOCTL_STREAM_START, &request, sizeof(request), in_size,
+			     out_size, &bad);
+	if (bad)
+		EXPECT(error, "STREAM_START from a bad buffer", WIN32_OK, WIN32_ACCESS, WIN32_SMALL,
+		       WIN32_PARAMETER, WIN32_HANDLE, WIN32_STATE, WIN32_BUSY, WIN32_NOACCESS,
+		       WIN32_USER_BUFFER);
+	else if (!can_read(slot) || !can_write(slot))
+		EXPECT(error, "STREAM_START on a handle without read and write access", WIN32_ACCESS);
+	else if (in_size < sizeof(request) || out_size < sizeof(request))
+		EXPECT(error, "STREAM_START, short buffers", WIN32_SMALL);
+	else if (bad_parameters)
+		EXPECT(error, "STREAM_START, rate or batch out of range", WIN32_PARAMETER);
+	else if (event_kind == 3)
+		EXPECT(error, "STREAM_START, an event without EVENT_MODIFY_STATE", WIN32_ACCESS);
+	else if (bad_event)
+		EXPECT(error, "STREAM_START, an event handle that is no event", WIN32_HANDLE);
+	else
+		EXPECT(error, "STREAM_START", WIN32_OK, WIN32_STATE, WIN32_BUSY, WIN32_PARAMETER);
+	if (error == 0 && !bad) {
+		if (request.capacity == 0 || (request.capacity & (request.capacity - 1)) != 0 ||
+		    request.record_size != sizeof(struct shm_record) || request.data_offset != PAGE)
+			report(&g_unexpected, "STREAM_START answered capacity %u, record %u, offset %llu",
+			       request.capacity, request.record_size,
+			       (unsigned long long)request.data_offset);
+	}
+	if (error == 0) {
+		slot->streaming = TRUE;
+		InterlockedIncrement(&g_streams_started);
+	}
+}
+
+/* STREAM_STOP, with random (ignored) buffers. */
+static void op_stream_stop(struct worker *w, ULONG64 *s, struct slot *slot)
+{
+	BYTE *buffer = rnd(s) % 4 ? NULL : w->scratch;
+	DWORD error = device_ioctl(slot, w->event, SHM_IOCTL_STREAM_STOP, buffer,
+				   buffer ? (DWORD)(rnd(s) % 64) : 0, buffer,
+				   buffer ? (DWORD)(rnd(s) % 64) : 0, NULL);
+
+	if (!can_read(slot) || !can_write(slot))
+		EXPECT(error, "STREAM_STOP on a handle without read and write access", WIN32_ACCESS);
+	else if (slot->streaming)
+		EXPECT(error, "STREAM_STOP of a stream", WIN32_OK);
+	else
+		EXPECT(error, "STREAM_STOP", WIN32_OK, WIN32_STATE);
+}
+
+/*
+ * Scribbles on a running ring, as a broken or hostile app would: the driver
+ * must go on without crashing or writing out of range (contract 5.3). A
+ * consumer-like write (tail = head) alternates with impossible tails and
+ * garbage in the fields only the driver writes. Shared lock held.
+ */
+static void op_scribble(ULONG64 *s, struct slot *slot)
+{
+	struct shm_ring *ring = (struct shm_ring *)slot->mapping;
+	ULONG64 value = rnd(s);
+
+	if (ring == NULL || !slot->streaming)
+		return;
+	switch (rnd(s) % 8) {
+	case 0: case 1: case 2:
+		/* What a consumer does: everything read. */
+		__atomic_store_n(&ring->tail, __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE),
+				 __ATOMIC_RELEASE);
+		break;
+	case 3: __atomic_store_n(&ring->tail, value, __ATOMIC_RELEASE); break;
+	case 4: ring->head = value; break;
+	case 5: ring->dropped = value; break;
+	case 6: ring->state = (UINT32)value; break;
+	default:
+		ring->capacity = (UINT32)value;
+		ring->magic = (UINT32)(value >> 32);
+		break;
+	}
+	InterlockedIncrement(&g_scribbles);
 }
 
 /* A second handle to the same file object: a call through it, then closed. */
@@ -538,6 +674,7 @@ static void op_reopen(ULONG64 *s, struct slot *slot)
 	CloseHandle(slot->handle);
 	slot->mapping = NULL;
 	slot->mapped = 0;
+	slot->streaming = FALSE;
 	slot->access = accesses[rnd(s) % 5];
 	slot->overlapped = rnd(s) % 2;
 	slot->handle = open_device(slot->access, slot->overlapped);
@@ -667,17 +804,20 @@ static int run_holder(DWORD parent_id, ULONG64 lent, const char *ready_name, ULO
 /* ------------------------------------------------------------------------ */
 
 enum { OP_QUERY, OP_ALLOCATE, OP_INSPECT, OP_RELEASE, OP_UNKNOWN, OP_READ, OP_TOUCH,
-       OP_DUPLICATE, OP_REOPEN, OP_HOLDER, OP_COUNT };
+       OP_DUPLICATE, OP_REOPEN, OP_HOLDER, OP_STREAM_START, OP_STREAM_STOP, OP_SCRIBBLE,
+       OP_COUNT };
 static const char *const op_names[] = { "query", "allocate", "inspect", "release", "unknown-ioctl",
-					 "read", "touch", "duplicate", "reopen", "holder" };
+					 "read", "touch", "duplicate", "reopen", "holder",
+					 "stream-start", "stream-stop", "scribble" };
 /* How often each op is picked: a holder is a whole process, so rarer. */
-static const int op_weights[] = { 10, 14, 14, 8, 8, 12, 14, 5, 4, 1 };
+static const int op_weights[] = { 10, 14, 14, 8, 8, 12, 14, 5, 4, 1, 6, 3, 6 };
 static volatile LONG g_op_counts[OP_COUNT];
 
 /* Without ALLOCATE there is no mapping to touch and nothing for a holder to hold. */
 static int op_weight(int op)
 {
-	if (g_no_allocate && (op == OP_ALLOCATE || op == OP_TOUCH || op == OP_HOLDER))
+	if (g_no_allocate && (op == OP_ALLOCATE || op == OP_TOUCH || op == OP_HOLDER ||
+			      op == OP_SCRIBBLE))
 		return 0;
 	if (g_holders == HOLDERS_NONE && op == OP_HOLDER)
 		return 0;
@@ -708,7 +848,7 @@ static DWORD WINAPI worker_main(void *arg)
 	for (i = 0; i < w->iterations && !g_stop; i++) {
 		int op = pick_op(&s);
 		struct slot *slot = &g_slots[rnd(&s) % SLOTS];
-		BOOL exclusive = op == OP_RELEASE || op == OP_REOPEN;
+		BOOL exclusive = op == OP_RELEASE || op == OP_REOPEN || op == OP_STREAM_START;
 
 		InterlockedIncrement(&g_op_counts[op]);
 		if (exclusive)
@@ -726,6 +866,9 @@ static DWORD WINAPI worker_main(void *arg)
 			case OP_TOUCH: op_touch(w, &s, slot); break;
 			case OP_DUPLICATE: op_duplicate(w, &s, slot); break;
 			case OP_REOPEN: op_reopen(&s, slot); break;
+			case OP_STREAM_START: op_stream_start(w, &s, slot); break;
+			case OP_STREAM_STOP: op_stream_stop(w, &s, slot); break;
+			case OP_SCRIBBLE: op_scribble(&s, slot); break;
 			default: op_holder(&s, slot); break;
 			}
 		}
@@ -863,6 +1006,13 @@ int main(int argc, char **argv)
 		w->seed = seed * (ULONG64)(i + 1) + 0x9e3779b97f4a7c15ull;
 		w->iterations = iterations;
 		w->event = CreateEventW(NULL, TRUE, FALSE, NULL);
+		w->stream_event = CreateEventW(NULL, FALSE, FALSE, NULL);
+		if (w->stream_event == NULL ||
+		    !DuplicateHandle(GetCurrentProcess(), w->stream_event, GetCurrentProcess(),
+				     &w->weak_event, SYNCHRONIZE, FALSE, 0)) {
+			printf("FAIL creating thread %d's stream events: error %lu\n", i, GetLastError());
+			return 1;
+		}
 		w->scratch = VirtualAlloc(NULL, SCRATCH + PAGE, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
 		w->readonly = VirtualAlloc(NULL, PAGE, MEM_COMMIT | MEM_RESERVE, PAGE_READONLY);
 		if (w->event == NULL || w->scratch == NULL || w->readonly == NULL ||
@@ -898,6 +1048,9 @@ int main(int argc, char **argv)
 		verdict(g_writes_checked > 0 && g_write_failures == 0,
 			"%ld writes into a mapping read back through INSPECT and ReadFile (%ld wrong)",
 			g_writes_checked, g_write_failures);
+		verdict(g_streams_started > 0,
+			"%ld streams started; %ld scribbles on their rings while the producers ran",
+			g_streams_started, g_scribbles);
 		if (g_holders != HOLDERS_NONE)
 			verdict(g_holders_held > 0 && g_holder_failures == 0,
 				"holder processes killed: %ld holding a mapping, %ld before; %ld refused "
