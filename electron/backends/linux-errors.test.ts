@@ -21,7 +21,10 @@ describe('errnoError', () => {
     ['open', E.EACCES, 'access-denied', 'EACCES'],
     ['open', E.EPERM, 'access-denied', 'EPERM'],
     ['query', E.EBADF, 'handle-closed', 'EBADF'],
-    ['read-copy', E.EIO, 'os-error', 'EIO'],
+    // CONTRACT.md 5.3: read on a faulted stream is EIO; elsewhere EIO is just an OS error.
+    ['read-copy', E.EIO, 'stream-faulted', 'EIO'],
+    ['inspect', E.EIO, 'os-error', 'EIO'],
+    ['read-copy', E.EAGAIN, 'would-block', 'EAGAIN'],
   ] as const)('%s errno %i is %s (%s)', (operation, code, kind, name) => {
     const error = errnoError(operation, code);
     expect(error.kind).toBe(kind);

@@ -3,8 +3,11 @@
 import { constants } from 'node:os';
 import { DeviceError, type DeviceErrorKind, type DeviceOperation } from './device-backend.js';
 
+// The first name for a number wins: EAGAIN, not its alias EWOULDBLOCK.
 const ERRNO_NAME = new Map<number, string>(
-  Object.entries(constants.errno).map(([name, code]) => [code, name]),
+  Object.entries(constants.errno)
+    .reverse()
+    .map(([name, code]) => [code, name]),
 );
 
 export function errnoName(code: number): string {
@@ -52,6 +55,12 @@ function classify(
       };
     case 'EBADF':
       return { kind: 'handle-closed' };
+    case 'EAGAIN':
+      return { kind: 'would-block' };
+    case 'EIO':
+      return operation === 'read-copy'
+        ? { kind: 'stream-faulted', hint: 'Stop the stream and start it again; do not write into the ring header' }
+        : { kind: 'os-error' };
     default:
       return { kind: 'os-error' };
   }

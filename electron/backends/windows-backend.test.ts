@@ -41,6 +41,12 @@ function fakeKernel32(
       Uint16Array.from({ length: count }, (_, i) => memory.get(address + BigInt(byteOffset + 2 * i)) ?? 0),
     writeU16: (address, byteOffset, values) =>
       values.forEach((v, i) => memory.set(address + BigInt(byteOffset + 2 * i), v)),
+    createAutoResetEvent: () => ({ ok: true, value: 0x88n }),
+    waitAsync: () => Promise.resolve(),
+    loadAcquireU64: () => 0,
+    loadAcquireU32: () => 0,
+    storeReleaseU64: () => undefined,
+    copyOut: () => undefined,
     ...overrides,
   };
   return { k32, calls, memory, closed };
@@ -107,6 +113,7 @@ describe('struct layouts', () => {
     view.setBigUint64(16, 64n << 20n, true);
     view.setBigUint64(24, 8192n, true);
     view.setUint32(32, 2, true);
+    view.setUint32(36, 1, true);
     expect(decodeDeviceInfo(bytes)).toEqual({
       abiVersion: 1,
       driverVersion: 0x10000,
@@ -114,6 +121,7 @@ describe('struct layouts', () => {
       maxSize: 64 << 20,
       totalBytes: 8192,
       allocations: 2,
+      features: 1,
     });
   });
 

@@ -12,7 +12,7 @@ export const DEVICE_INFO_OFFSET = {
   maxSize: 16,
   totalBytes: 24,
   allocations: 32,
-  reserved: 36,
+  features: 36,
 } as const;
 
 export const ALLOCATE_OFFSET = { size: 0, userAddress: 8, mappedSize: 16 } as const;
@@ -39,6 +39,7 @@ export function decodeDeviceInfo(bytes: Uint8Array): DeviceInfo {
     maxSize: safeNumber(v.getBigUint64(DEVICE_INFO_OFFSET.maxSize, true), 'max_size'),
     totalBytes: safeNumber(v.getBigUint64(DEVICE_INFO_OFFSET.totalBytes, true), 'total_bytes'),
     allocations: v.getUint32(DEVICE_INFO_OFFSET.allocations, true),
+    features: v.getUint32(DEVICE_INFO_OFFSET.features, true),
   };
 }
 

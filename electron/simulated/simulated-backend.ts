@@ -3,14 +3,24 @@
 // control codes, map with mmap on Linux, read and write through the mapping)
 // against SimulatedDriver instead of a kernel.
 import { LINUX_IOCTL, SHM_INSPECT_MAX, STRUCT_SIZE, WINDOWS_IOCTL } from '../../api/device.js';
+import { STREAM_IOCTL, STREAM_STRUCT_SIZE } from '../../api/stream-abi.js';
 import type {
   Allocation,
   DeviceBackend,
   DeviceHandle,
   DeviceInfo,
   DeviceOperation,
+  StreamChannel,
 } from '../backends/device-backend.js';
-import { SimulatedDriver, simulatedError, type OsFlavour, type SimulatedFile } from './simulated-driver.js';
+import { decodeStreamGeometry, encodeStreamStart } from '../stream/stream-start-struct.js';
+import { viewRingAccess } from '../stream/view-ring-access.js';
+import {
+  SimulatedDriver,
+  simulatedError,
+  type OsFlavour,
+  type SimulatedDriverOptions,
+  type SimulatedFile,
+} from './simulated-driver.js';
 
 export interface SimulatedBackendOptions {
   /** Whose OS errors to speak (default: this machine's). */
@@ -19,6 +29,9 @@ export interface SimulatedBackendOptions {
   driver?: SimulatedDriver;
   maxSize?: number;
   totalCap?: number;
+  /** The stream producer's clock and timer (tests drive them by hand). */
+  clock?: SimulatedDriverOptions['clock'];
+  scheduler?: SimulatedDriverOptions['scheduler'];
 }
 
 export const hostFlavour = (): OsFlavour => (process.platform === 'win32' ? 'windows' : 'linux');
@@ -27,12 +40,14 @@ class SimulatedHandle implements DeviceHandle {
   private allocation: Allocation | null = null;
   private closed = false;
   private readonly codes: typeof LINUX_IOCTL | typeof WINDOWS_IOCTL;
+  private readonly streamCodes: (typeof STREAM_IOCTL)['linux' | 'windows'];
 
   constructor(
     private readonly driver: SimulatedDriver,
     private readonly file: SimulatedFile,
   ) {
     this.codes = driver.flavour === 'linux' ? LINUX_IOCTL : WINDOWS_IOCTL;
+    this.streamCodes = STREAM_IOCTL[driver.flavour];
   }
 
   /** Linux passes one buffer that the driver reads and overwrites; Windows has two. */
@@ -57,6 +72,7 @@ class SimulatedHandle implements DeviceHandle {
       maxSize: Number(view.getBigUint64(16, true)),
       totalBytes: Number(view.getBigUint64(24, true)),
       allocations: view.getUint32(32, true),
+      features: view.getUint32(36, true),
     };
   }
 
@@ -121,6 +137,34 @@ class SimulatedHandle implements DeviceHandle {
     return this.file.read(byteOffset, length);
   }
 
+  startStream(rateHz: number, batch: number): StreamChannel {
+    const flavour = this.driver.flavour;
+    // Windows: an auto-reset event for the driver to set, as the Windows backend passes.
+    const event = flavour === 'windows' ? this.driver.createEvent() : 0n;
+    let reply: Uint8Array;
+    try {
+      reply = this.call(this.streamCodes.STREAM_START, encodeStreamStart(rateHz, batch, event), STREAM_STRUCT_SIZE.streamStart);
+    } catch (error) {
+      if (event) this.driver.closeEvent(event);
+      throw error;
+    }
+    const geometry = decodeStreamGeometry(reply);
+    const memory = this.allocation && this.driver.mappedMemory(this.allocation.userAddress);
+    const stream = this.file.stream;
+    if (!memory || !stream) throw simulatedError(flavour, 'stream-start', 'nothing-allocated');
+    return {
+      ring: viewRingAccess(memory, geometry),
+      wait: (timeoutMs) => stream.wait(timeoutMs),
+      close: () => {
+        if (event) this.driver.closeEvent(event);
+      },
+    };
+  }
+
+  stopStream(): void {
+    this.call(this.streamCodes.STREAM_STOP, null, 0);
+  }
+
   release(): void {
     // Linux: unmap first, as the real backend does, so RELEASE frees the pages at once.
     if (this.driver.flavour === 'linux' && this.allocation) this.file.munmap(this.allocation.userAddress);
@@ -151,6 +195,8 @@ export function createSimulatedBackend(options: SimulatedBackendOptions = {}): S
       flavour: options.flavour ?? hostFlavour(),
       maxSize: options.maxSize,
       totalCap: options.totalCap,
+      clock: options.clock,
+      scheduler: options.scheduler,
     });
   return {
     kind: 'simulated',

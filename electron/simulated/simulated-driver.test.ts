@@ -69,7 +69,7 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
       const rest = handle.readValues(20, (8192 - 20) / 2);
       expect(rest.every((v) => v === 0)).toBe(true);
       const info = handle.query();
-      expect(info).toMatchObject({ abiVersion: 1, driverVersion: 0x10000, pageSize: 4096, maxSize: 64 * MiB });
+      expect(info).toMatchObject({ abiVersion: 1, driverVersion: 0x10001, pageSize: 4096, maxSize: 64 * MiB, features: 1 });
       expect(info.totalBytes).toBe(8192);
       expect(info.allocations).toBe(1);
     });

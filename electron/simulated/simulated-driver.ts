@@ -19,9 +19,25 @@ import {
   WINDOWS_IOCTL,
   type IoctlName,
 } from '../../api/device.js';
+import {
+  SHM_FEATURE_STREAM,
+  SHM_STREAM_DRIVER_VERSION,
+  STREAM_IOCTL,
+  STREAM_START_OFFSET,
+  STREAM_STRUCT_SIZE,
+  streamParameterProblem,
+  type StreamIoctlName,
+} from '../../api/stream-abi.js';
 import { DeviceError, type DeviceErrorKind, type DeviceOperation } from '../backends/device-backend.js';
 import { errnoError } from '../backends/linux-errors.js';
 import { WIN32_ERROR, win32Error } from '../backends/windows-errors.js';
+import {
+  intervalScheduler,
+  monotonicNs,
+  SimulatedStream,
+  type NanosecondClock,
+  type TickScheduler,
+} from './simulated-stream.js';
 
 export type OsFlavour = 'linux' | 'windows';
 
@@ -36,7 +52,9 @@ type ErrorRow =
   | 'no-resources'
   | 'unknown-request'
   | 'end-of-file'
-  | 'handle-closed';
+  | 'handle-closed'
+  | 'would-block'
+  | 'stream-faulted';
 
 /** A Win32 error by name, its number from the Windows backend's table. */
 const win32 = (name: keyof typeof WIN32_ERROR): { name: string; code: number } => ({ name, code: WIN32_ERROR[name] });
@@ -52,6 +70,8 @@ const OS_ERRORS: Record<OsFlavour, Record<ErrorRow, { name: string; code: number
     // Linux reports end of file as a short read, never as an error.
     'end-of-file': { name: 'EINVAL', code: 22 },
     'handle-closed': { name: 'EBADF', code: 9 },
+    'would-block': { name: 'EAGAIN', code: 11 },
+    'stream-faulted': { name: 'EIO', code: 5 },
   },
   windows: {
     'invalid-parameter': win32('ERROR_INVALID_PARAMETER'),
@@ -62,6 +82,9 @@ const OS_ERRORS: Record<OsFlavour, Record<ErrorRow, { name: string; code: number
     'unknown-request': win32('ERROR_INVALID_FUNCTION'),
     'end-of-file': win32('ERROR_HANDLE_EOF'),
     'handle-closed': win32('ERROR_INVALID_HANDLE'),
+    // ReadFile with nothing unread returns 0 bytes on Windows; never an error.
+    'would-block': win32('ERROR_HANDLE_EOF'),
+    'stream-faulted': win32('ERROR_IO_DEVICE'),
   },
 };
 
@@ -74,6 +97,8 @@ const ROW_KIND: Record<ErrorRow, DeviceErrorKind> = {
   'unknown-request': 'unknown-request',
   'end-of-file': 'os-error',
   'handle-closed': 'handle-closed',
+  'would-block': 'would-block',
+  'stream-faulted': 'stream-faulted',
 };
 
 /** The error a real driver of this flavour gives, with the real backends' hints. */
@@ -111,13 +136,22 @@ export interface SimulatedDriverOptions {
   maxSize?: number;
   /** Cap on all allocations together (default 256 MiB). */
   totalCap?: number;
+  /** The stream producer's clock (default: process.hrtime, the app's clock). */
+  clock?: NanosecondClock;
+  /** Runs the stream producer's ticks (default: setInterval). */
+  scheduler?: TickScheduler;
 }
 
 export class SimulatedDriver {
   readonly flavour: OsFlavour;
   readonly maxSize: number;
   readonly totalCap: number;
+  readonly clock: NanosecondClock;
+  readonly scheduler: TickScheduler;
   private totalBytes = 0;
+  /** Windows: the event handles this simulated process created (CreateEventW). */
+  private readonly events = new Map<bigint, { signalled: number }>();
+  private nextEvent = 0x1f4n;
   private liveAllocations = 0;
   private nextHandleId = 1;
   /** The simulated process's address space: user address -> mapped pages. */
@@ -127,6 +161,31 @@ export class SimulatedDriver {
     this.flavour = options.flavour;
     this.maxSize = options.maxSize ?? SHM_DEFAULT_MAX_SIZE;
     this.totalCap = options.totalCap ?? SHM_DEFAULT_TOTAL_CAP;
+    this.clock = options.clock ?? monotonicNs;
+    this.scheduler = options.scheduler ?? intervalScheduler;
+  }
+
+  /** Windows: an auto-reset event of this process, for STREAM_START's event_handle. */
+  createEvent(): bigint {
+    const handle = this.nextEvent;
+    this.nextEvent += 4n;
+    this.events.set(handle, { signalled: 0 });
+    return handle;
+  }
+
+  /** Windows CloseHandle on an event. */
+  closeEvent(handle: bigint): void {
+    this.events.delete(handle);
+  }
+
+  /** How often the driver set this event (tests). */
+  eventSignals(handle: bigint): number {
+    return this.events.get(handle)?.signalled ?? 0;
+  }
+
+  /** @internal The event object a handle names, if it is one. */
+  event(handle: bigint): { signalled: number } | null {
+    return this.events.get(handle) ?? null;
   }
 
   /** Opens a handle (CreateFile / open). */
@@ -187,11 +246,13 @@ export class SimulatedDriver {
     const bytes = new Uint8Array(STRUCT_SIZE.deviceInfo);
     const view = new DataView(bytes.buffer);
     view.setUint32(0, SHM_ABI_VERSION, true);
-    view.setUint32(4, SHM_DRIVER_VERSION, true);
+    // A streaming driver is 1.1; SHM_DRIVER_VERSION is the 1.0 header's number.
+    view.setUint32(4, Math.max(SHM_DRIVER_VERSION, SHM_STREAM_DRIVER_VERSION), true);
     view.setBigUint64(8, BigInt(SIMULATED_PAGE_SIZE), true);
     view.setBigUint64(16, BigInt(this.maxSize), true);
     view.setBigUint64(24, BigInt(this.totalBytes), true);
     view.setUint32(32, this.liveAllocations, true);
+    view.setUint32(36, SHM_FEATURE_STREAM, true);
     return bytes;
   }
 }
@@ -214,14 +275,19 @@ export class SimulatedFile {
   /** Linux: live mmap()s of this handle; they may outlive RELEASE and close. */
   private readonly mmaps = new Set<bigint>();
   private closed = false;
-  private readonly codes: Readonly<Record<IoctlName, number>>;
+  /** The stream of this allocation, from STREAM_START until RELEASE. */
+  private streamState: SimulatedStream | null = null;
+  private readonly codes: Readonly<Record<IoctlName | StreamIoctlName, number>>;
   readonly userAddress: bigint;
 
   constructor(
     private readonly driver: SimulatedDriver,
     readonly id: number,
   ) {
-    this.codes = driver.flavour === 'linux' ? LINUX_IOCTL : WINDOWS_IOCTL;
+    this.codes =
+      driver.flavour === 'linux'
+        ? { ...LINUX_IOCTL, ...STREAM_IOCTL.linux }
+        : { ...WINDOWS_IOCTL, ...STREAM_IOCTL.windows };
     this.userAddress = ADDRESS_BASE[driver.flavour] + BigInt(id) * HANDLE_STRIDE;
   }
 
@@ -236,8 +302,8 @@ export class SimulatedFile {
    * Checks run in the contract's order: buffer sizes, parameters, state.
    */
   ioctl(code: number, input: Uint8Array | null, output: Uint8Array | null): number {
-    const name = (Object.keys(this.codes) as IoctlName[]).find((n) => this.codes[n] === code >>> 0);
-    const operation: DeviceOperation = name ? (name.toLowerCase() as DeviceOperation) : 'query';
+    const name = (Object.keys(this.codes) as (IoctlName | StreamIoctlName)[]).find((n) => this.codes[n] === code >>> 0);
+    const operation: DeviceOperation = name ? (name.toLowerCase().replace('_', '-') as DeviceOperation) : 'query';
     if (this.closed) this.fail(operation, 'handle-closed');
     if (!name) this.fail(operation, 'unknown-request');
     const inLength = input?.byteLength ?? 0;
@@ -298,7 +364,64 @@ export class SimulatedFile {
         for (let i = 0; i < count; i++) reply.setUint16(16 + 2 * i, source.getUint16(2 * i, true), true);
         return STRUCT_SIZE.inspect;
       }
+      case 'STREAM_START':
+        return this.streamStart(input, output);
+      case 'STREAM_STOP': {
+        if (!this.pages || !this.streamState) this.fail('stream-stop', 'nothing-allocated');
+        this.streamState.stop();
+        return 0;
+      }
     }
+  }
+
+  /** The stream of this handle's allocation, if one was started (tests and the backend's consumer). */
+  get stream(): SimulatedStream | null {
+    return this.streamState;
+  }
+
+  private streamStart(input: Uint8Array | null, output: Uint8Array | null): number {
+    const size = STREAM_STRUCT_SIZE.streamStart;
+    if (!input || !output || input.byteLength < size || output.byteLength < size) {
+      this.fail('stream-start', 'buffer-too-small');
+    }
+    const request = new DataView(input.buffer, input.byteOffset, input.byteLength);
+    const rateHz = request.getUint32(STREAM_START_OFFSET.rateHz, true);
+    const batch = request.getUint32(STREAM_START_OFFSET.batch, true);
+    const eventHandle = request.getBigUint64(STREAM_START_OFFSET.eventHandle, true);
+    if (streamParameterProblem(rateHz, batch)) this.fail('stream-start', 'invalid-parameter');
+    let event: { signalled: number } | null = null;
+    if (this.driver.flavour === 'linux') {
+      if (eventHandle !== 0n) this.fail('stream-start', 'invalid-parameter');
+    } else if (eventHandle !== 0n) {
+      // ObReferenceObjectByHandle(..., UserMode, ...) fails for anything but this process's event.
+      event = this.driver.event(eventHandle);
+      if (!event) this.fail('stream-start', 'handle-closed');
+    }
+    if (!this.pages) this.fail('stream-start', 'nothing-allocated');
+    if (this.streamState) this.fail('stream-start', 'busy');
+    if (this.pages.memory.byteLength < 2 * SIMULATED_PAGE_SIZE) this.fail('stream-start', 'invalid-parameter');
+    const stream = new SimulatedStream(
+      this.pages.memory,
+      { rateHz, batch, pageSize: SIMULATED_PAGE_SIZE },
+      this.driver.clock,
+      this.driver.scheduler,
+      () => {
+        if (event) event.signalled += 1;
+      },
+    );
+    this.streamState = stream;
+    const reply = new DataView(output.buffer, output.byteOffset, output.byteLength);
+    if (output !== input) reply.setUint32(STREAM_START_OFFSET.rateHz, rateHz, true);
+    reply.setUint32(STREAM_START_OFFSET.capacity, stream.capacity, true);
+    reply.setUint32(STREAM_START_OFFSET.recordSize, STREAM_STRUCT_SIZE.record, true);
+    reply.setBigUint64(STREAM_START_OFFSET.dataOffset, BigInt(stream.dataOffset), true);
+    return size;
+  }
+
+  /** Stops and forgets the stream before its pages go (RELEASE, close). */
+  private endStream(): void {
+    this.streamState?.stop();
+    this.streamState = null;
   }
 
   /**
@@ -334,12 +457,29 @@ export class SimulatedFile {
       this.fail('read-copy', 'invalid-parameter');
     }
     if (!this.pages) this.fail('read-copy', 'nothing-allocated');
+    if (this.streamState) return this.readRecords(length);
     const memory = this.pages.memory;
     if (byteOffset >= memory.byteLength) {
       if (this.driver.flavour === 'windows') this.fail('read-copy', 'end-of-file');
       return new Uint8Array(0);
     }
     return memory.slice(byteOffset, Math.min(memory.byteLength, byteOffset + length));
+  }
+
+  /**
+   * The copy path while a stream exists: whole records from tail, the offset
+   * ignored. This model never blocks: with nothing unread while the stream
+   * runs, Linux answers as O_NONBLOCK does (EAGAIN) and Windows with 0 bytes.
+   */
+  private readRecords(length: number): Uint8Array {
+    const stream = this.streamState;
+    if (!stream) return new Uint8Array(0);
+    if (length < STREAM_STRUCT_SIZE.record) this.fail('read-copy', 'invalid-parameter');
+    if (stream.faulted) this.fail('read-copy', 'stream-faulted');
+    const records = stream.consume(Math.floor(length / STREAM_STRUCT_SIZE.record));
+    if (records) return records;
+    if (stream.running && this.driver.flavour === 'linux') this.fail('read-copy', 'would-block');
+    return new Uint8Array(0);
   }
 
   /** CloseHandle / close: frees what the handle holds (a Linux mapping keeps its pages). */
@@ -352,6 +492,8 @@ export class SimulatedFile {
   private releasePages(): void {
     const pages = this.pages;
     if (!pages) return;
+    // The producer stops before any page goes: no tick touches freed pages.
+    this.endStream();
     // Windows unmaps the caller's view in RELEASE; a Linux mapping stays
     // until munmap and keeps the pages (and QUERY's counts) alive.
     if (this.driver.flavour === 'windows' && this.mappedAt !== null) {
