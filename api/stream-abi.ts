@@ -87,9 +87,14 @@ export function streamParameterProblem(rateHz: number, batch: number): string | 
 }
 
 /**
- * The batch the app asks for at a rate: about 1000 producer ticks per second
- * (fewer at low rates, one record per tick), within the driver's limits.
+ * The batch the app asks for at a rate: about `tickHz` producer ticks per
+ * second (fewer at low rates, one record per tick), within the driver's
+ * limits. A tick may catch up 4 x batch records, so a producer rides out a
+ * stall of three tick periods without a drop.
  */
-export function defaultBatch(rateHz: number): number {
-  return Math.min(SHM_STREAM_MAX_BATCH, Math.max(1, Math.ceil(rateHz / 1000)));
+export function defaultBatch(rateHz: number, tickHz = DEFAULT_TICK_HZ): number {
+  return Math.min(SHM_STREAM_MAX_BATCH, Math.max(1, Math.ceil(rateHz / tickHz)));
 }
+
+/** Kernel producers (hrtimer, KTIMER) keep time: 100 ticks a second keep latency near 10 ms at most. */
+export const DEFAULT_TICK_HZ = 100;
