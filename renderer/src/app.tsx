@@ -9,6 +9,7 @@ import { ErrorAlert } from './components/error-alert.js';
 import { MemoryView } from './components/memory-view.js';
 import { NumberField } from './components/number-field.js';
 import { StatusPanel } from './components/status-panel.js';
+import { StreamPanel } from './components/stream-panel.js';
 import { VerificationResult } from './components/verification-result.js';
 import { parseCount, parseOffset, parseSize, parseValues, sizeAboveDriverMax, valueRoom, type Parsed } from './input/parse-number.js';
 import {
@@ -22,6 +23,7 @@ import {
   phaseLabel,
 } from './state/app-state.js';
 import { useSharedMemory } from './state/use-shared-memory.js';
+import { useStreamFeed } from './state/use-stream-feed.js';
 
 type FieldName = 'size' | 'viewOffset' | 'viewCount' | 'writeOffset' | 'writeValues';
 type FieldErrors = Partial<Record<FieldName, string>>;
@@ -30,6 +32,7 @@ export const DEFAULT_SIZE = '4096';
 
 export function App({ api }: { api: SharedMemoryApi }) {
   const [state, actions] = useSharedMemory(api);
+  const stream = useStreamFeed(api);
   const [fields, setFields] = useState<Record<FieldName, string>>({
     size: DEFAULT_SIZE,
     viewOffset: '0',
@@ -177,6 +180,13 @@ export function App({ api }: { api: SharedMemoryApi }) {
           </div>
         </div>
       </div>
+
+      <StreamPanel
+        state={state}
+        stream={stream}
+        onStart={(rateHz) => void actions.startStream(rateHz)}
+        onStop={() => void actions.stopStream()}
+      />
     </main>
   );
 }
