@@ -23,7 +23,6 @@ import {
   phaseLabel,
 } from './state/app-state.js';
 import { useSharedMemory } from './state/use-shared-memory.js';
-import { useStreamFeed } from './state/use-stream-feed.js';
 
 type FieldName = 'size' | 'viewOffset' | 'viewCount' | 'writeOffset' | 'writeValues';
 type FieldErrors = Partial<Record<FieldName, string>>;
@@ -32,7 +31,6 @@ export const DEFAULT_SIZE = '4096';
 
 export function App({ api }: { api: SharedMemoryApi }) {
   const [state, actions] = useSharedMemory(api);
-  const stream = useStreamFeed(api);
   const [fields, setFields] = useState<Record<FieldName, string>>({
     size: DEFAULT_SIZE,
     viewOffset: '0',
@@ -182,8 +180,8 @@ export function App({ api }: { api: SharedMemoryApi }) {
       </div>
 
       <StreamPanel
+        api={api}
         state={state}
-        stream={stream}
         onStart={(rateHz) => void actions.startStream(rateHz)}
         onStop={() => void actions.stopStream()}
       />

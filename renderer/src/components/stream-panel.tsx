@@ -3,18 +3,19 @@
 // fact per line. Start is enabled only with an allocation of two pages or
 // more and no stream; otherwise the section says why.
 import { useState, type FormEvent } from 'react';
-import type { StreamStatistics } from '../../../api/shared-memory-api.js';
+import type { SharedMemoryApi, StreamStatistics } from '../../../api/shared-memory-api.js';
 import { parseRate } from '../input/parse-rate.js';
 import { canStartStream, canStopStream, streamStartBlocker, type AppState } from '../state/app-state.js';
-import type { StreamFeedView } from '../state/use-stream-feed.js';
+import { useStreamFeed } from '../state/use-stream-feed.js';
 import { LiveSignalPlot } from './live-signal-plot.js';
 import { NumberField } from './number-field.js';
 
 export const DEFAULT_RATE = '1000';
 
 interface Props {
+  /** The section subscribes to the stream's pushes itself, so only it re-renders with them. */
+  api: SharedMemoryApi;
   state: AppState;
-  stream: StreamFeedView;
   onStart: (rateHz: number) => void;
   onStop: () => void;
 }
@@ -46,7 +47,8 @@ function StatisticsLines({ statistics, rateHz }: { statistics: StreamStatistics 
   );
 }
 
-export function StreamPanel({ state, stream, onStart, onStop }: Props) {
+export function StreamPanel({ api, state, onStart, onStop }: Props) {
+  const stream = useStreamFeed(api);
   const [rate, setRate] = useState(DEFAULT_RATE);
   const [error, setError] = useState<string | null>(null);
   const current = state.status?.stream ?? null;
