@@ -44,7 +44,7 @@ export const stages = [
   },
   {
     name: 'windows-wine',
-    description: 'Wine: install the driver from the INF, sc start, run the C client and the app\'s Windows backend in Windows Node against it',
+    description: 'Wine with a memory manager for its ntoskrnl: install the driver from the INF, run the C client (contract, lifecycle, shared), the multi-process scenarios and the app\'s Windows backend in Windows Node against it; no bug-check line; the detectors\' self-test',
     command: 'node e2e/wine/run-wine-tests.mjs',
   },
   {

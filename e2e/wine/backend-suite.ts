@@ -4,14 +4,13 @@
 // holds koffi and its win32-x64 binary).
 //
 //   node.exe backend-suite.mjs absent             the driver is not installed
-//   node.exe backend-suite.mjs contract ABI.json  everything short of a successful ALLOCATE
-//   node.exe backend-suite.mjs allocate           ALLOCATE through SharedMemoryService
+//   node.exe backend-suite.mjs contract ABI.json  the ABI, the error rows that need no allocation, many handles
+//   node.exe backend-suite.mjs service            the window's whole flow through SharedMemoryService
+//                                                 (the suite the Linux backend runs in the VM), then the
+//                                                 mapping read at the address the driver returned
 //
 // Prints ok/FAIL per check and "<suite>: N passed, N failed, 0 skipped".
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import koffi from 'koffi';
+import { readFileSync } from 'node:fs';
 import {
   SHM_ABI_VERSION,
   SHM_DEFAULT_MAX_SIZE,
@@ -27,6 +26,7 @@ import { createWindowsBackend } from '../../electron/backends/windows-backend.js
 import { ALLOCATE_OFFSET, DEVICE_INFO_OFFSET, INSPECT_OFFSET } from '../../electron/backends/windows-ioctl-structs.js';
 import { GENERIC_READ, GENERIC_WRITE, loadKernel32 } from '../../electron/backends/windows-kernel32.js';
 import { selectBackend } from '../../electron/service/backend-selection.js';
+import { WINDOWS_ERRORS, runServiceFlow } from '../../electron/service/service-flow-suite.js';
 import { SharedMemoryService } from '../../electron/service/shared-memory-service.js';
 
 let passed = 0;
@@ -110,51 +110,6 @@ function compareAbi(abiFile: string): void {
   );
 }
 
-/**
- * The parts of the kernel32 binding that need a successful ALLOCATE on the
- * device, exercised where Wine can: u16 reads and writes through a raw address
- * (VirtualAlloc'd memory standing in for the driver's mapping), and ReadFile
- * at an offset through an OVERLAPPED (an ordinary file standing in for the copy path).
- */
-function checkBindingOnOrdinaryMemoryAndFiles(): void {
-  const k32 = loadKernel32();
-  const kernel32 = koffi.load('kernel32.dll');
-  const VirtualAlloc = kernel32.func('void *VirtualAlloc(void *address, size_t size, uint32_t type, uint32_t protect)');
-  const VirtualFree = kernel32.func('int VirtualFree(void *address, size_t size, uint32_t type)');
-  const MEM_COMMIT_RESERVE = 0x3000;
-  const PAGE_READWRITE = 0x04;
-  const MEM_RELEASE = 0x8000;
-  const address = VirtualAlloc(null, 8192, MEM_COMMIT_RESERVE, PAGE_READWRITE) as bigint | null;
-  if (check(address !== null, 'VirtualAlloc: 8 KiB standing in for the driver\'s mapping')) {
-    const base = address ?? 0n;
-    k32.writeU16(base, 0, [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
-    k32.writeU16(base, 8190, [0xbeef]);
-    const first = k32.readU16(base, 0, 10);
-    const last = k32.readU16(base, 8190, 1);
-    check(Array.from(first).join(',') === '10,9,8,7,6,5,4,3,2,1' && last[0] === 0xbeef, 'writeU16/readU16 through a raw address, at both ends');
-    k32.writeU16(base, 0, [42]);
-    check(first[0] === 10, 'readU16 returned a copy: a later write to the memory does not change it');
-    check(first.buffer.byteLength === first.byteLength, 'the copy owns its own ArrayBuffer (no view on external memory)');
-    VirtualFree(base, 0, MEM_RELEASE);
-  }
-
-  const file = join(tmpdir(), `shm-readfile-${process.pid}.bin`);
-  writeFileSync(file, Uint8Array.from({ length: 100 }, (_, i) => i));
-  const opened = k32.createFile(file, GENERIC_READ);
-  if (check(opened.ok, 'CreateFileW on an ordinary file')) {
-    const handle = opened.ok ? opened.value : 0n;
-    const into = new Uint8Array(8);
-    const middle = k32.readFile(handle, into, 50);
-    check(middle.ok && middle.value === 8 && into[0] === 50 && into[7] === 57, 'ReadFile at offset 50 through the OVERLAPPED reads bytes 50..57');
-    const tail = k32.readFile(handle, into, 96);
-    check(tail.ok && tail.value === 4 && into[0] === 96, 'ReadFile near the end returns the 4 bytes left');
-    const end = k32.readFile(handle, into, 100);
-    check(!end.ok && end.error === 38, `ReadFile at the end: ERROR_HANDLE_EOF (${end.ok ? 'succeeded' : end.error}), which readCopy turns into 0 bytes`);
-    k32.closeHandle(handle);
-  }
-  rmSync(file, { force: true });
-}
-
 async function contract(abiFile: string): Promise<never> {
   compareAbi(abiFile);
 
@@ -199,8 +154,6 @@ async function contract(abiFile: string): Promise<never> {
     check(!unknown.ok && unknown.error === 1, `unknown control code 0x800023FC: ${unknown.ok ? 'succeeded' : unknown.error}`);
     check(k32.closeHandle(device).ok, 'CloseHandle');
   }
-
-  checkBindingOnOrdinaryMemoryAndFiles();
 
   // Many handles at once, each its own state; close is idempotent; a closed handle says so.
   const handles = Array.from({ length: 32 }, () => backend.open());
@@ -252,39 +205,55 @@ async function contract(abiFile: string): Promise<never> {
   finish('wine-backend');
 }
 
-// Wine's memory manager cannot allocate (MmAllocatePagesForMdlEx is not an
-// export of its ntoskrnl): the call takes the driver host down. The app must
-// say so plainly and keep working.
-async function allocate(): Promise<never> {
+async function service(): Promise<never> {
+  const selected = await selectBackend('windows');
+  check(selected.backend.kind === 'windows', `backend selection picks the kernel driver: "${selected.reason}"`);
+  await runServiceFlow({ ...selected, platform: 'win32' }, WINDOWS_ERRORS, (name, ok, detail) =>
+    check(ok, ok || !detail ? name : `${name}: ${detail}`),
+  );
+
+  // What the article did: the driver returns an address, and this process reads
+  // the values at it. kernel32's binding copies them out (Electron's memory cage).
+  const k32 = loadKernel32();
   const handle = backend.open();
-  const service = new SharedMemoryService({ backend, handle, reason: 'Kernel driver (windows) — under Wine' });
-  const result = await service.allocate({ size: 4096 });
-  console.log(`allocate result: ${JSON.stringify(result)}`);
-  check(!result.ok, 'ALLOCATE does not succeed under Wine');
-  if (!result.ok) {
+  try {
+    const allocation = handle.allocate(8192);
+    const first = k32.readU16(allocation.userAddress, 0, SHM_SEED_COUNT);
     check(
-      result.error.kind === 'access-denied' && result.error.osCode === 5 && result.error.osName === 'ERROR_ACCESS_DENIED',
-      `Wine reports ERROR_ACCESS_DENIED (5) for it: kind ${result.error.kind}, ${result.error.osName} ${result.error.osCode}`,
+      allocation.userAddress > 0n && Array.from(first).join(',') === '10,9,8,7,6,5,4,3,2,1',
+      `the u16 values at the address ALLOCATE returned (0x${allocation.userAddress.toString(16)}): ${Array.from(first).join(' ')}`,
     );
-    check(
-      /^Allocate memory failed: /.test(result.error.message) && /sc query SharedMemory/.test(result.error.message) && !/administrator/i.test(result.error.message),
-      `the message names the operation and points at the driver, not at elevation: "${result.error.message}"`,
-    );
+    k32.writeU16(allocation.userAddress, 8190, [0xbeef]);
+    check(handle.inspect(8190, 1)[0] === 0xbeef, 'a write at that address is what INSPECT reads through the driver\'s own mapping');
+    k32.writeU16(allocation.userAddress, 0, [42]);
+    check(first[0] === 10 && first.buffer.byteLength === first.byteLength, 'readU16 returned a copy that owns its ArrayBuffer (no view on external memory)');
+    handle.release();
+  } finally {
+    handle.close();
   }
-  const status = await service.getStatus({});
-  check(status.ok && status.value.allocation === null, 'the app survives: getStatus still answers, nothing allocated');
-  check(status.ok && status.value.device === null, 'the status shows the device no longer answers QUERY');
-  await service.dispose();
-  const reopen = expectError('opening the device again', 'not-installed', 3, () => backend.open());
-  check(reopen !== null && /not installed or not running/.test(reopen.message), 'reopening says the driver is not running');
-  finish('wine-backend-allocate');
+
+  // ALLOCATE needs FILE_READ_DATA | FILE_WRITE_DATA: the I/O manager refuses it on a read-only handle.
+  const readOnly = k32.createFile('\\\\.\\SharedMemory', GENERIC_READ);
+  if (check(readOnly.ok, 'a read-only handle')) {
+    const device = readOnly.ok ? readOnly.value : 0n;
+    const request = new Uint8Array(STRUCT_SIZE.allocate);
+    new DataView(request.buffer).setBigUint64(ALLOCATE_OFFSET.size, 4096n, true);
+    const refused = k32.deviceIoControl(device, WINDOWS_IOCTL.ALLOCATE, request, new Uint8Array(STRUCT_SIZE.allocate));
+    check(!refused.ok && refused.error === 5, `ALLOCATE on it: ERROR_ACCESS_DENIED (${refused.ok ? 'succeeded' : refused.error})`);
+    k32.closeHandle(device);
+  }
+  const after = backend.open();
+  const info = after.query();
+  after.close();
+  check(info.totalBytes === 0 && info.allocations === 0, `totals back to zero (${info.totalBytes} bytes, ${info.allocations} allocations)`);
+  finish('wine-backend-service');
 }
 
 const [mode, argument] = process.argv.slice(2);
 if (mode === 'absent') await absent();
 else if (mode === 'contract' && argument) await contract(argument);
-else if (mode === 'allocate') await allocate();
+else if (mode === 'service') await service();
 else {
-  console.error('usage: backend-suite.mjs absent | contract ABI.json | allocate');
+  console.error('usage: backend-suite.mjs absent | contract ABI.json | service');
   process.exit(2);
 }
