@@ -4,7 +4,7 @@
 // channel cannot exist on one side only, and every request is validated
 // against the same schema wherever it arrives.
 import { z } from 'zod';
-import { SHM_STREAM_MAX_BATCH, SHM_STREAM_MAX_RATE } from './stream-abi.js';
+import { SHM_STREAM_MAX_BATCH, SHM_STREAM_MAX_RATE } from './device.js';
 
 /** Values one read/verify/write call may cover (8 KiB of u16). */
 export const MAX_VALUES_PER_CALL = 4096;

@@ -24,15 +24,21 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/kref.h>
+#include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/wait.h>
 
 #include "sharedmemory_ioctl.h"
 
@@ -60,10 +66,13 @@ struct shm_buffer {
 	size_t size;		/* whole pages */
 };
 
+struct shm_stream;	/* the streaming section below */
+
 /* Per open file: at most one allocation, guarded by @lock. */
 struct shm_file {
 	struct mutex lock;	/* guards buf against concurrent ioctls/mmap */
 	struct shm_buffer *buf;
+	struct shm_stream *stream;	/* allocated at open, streams on buf */
 };
 
 static u64 shm_max_size(void)
@@ -162,6 +171,7 @@ static long shm_ioctl_query(void __user *arg)
 		.driver_version = SHM_DRIVER_VERSION,
 		.page_size = PAGE_SIZE,
 		.max_size = shm_max_size(),
+		.features = SHM_FEATURE_STREAM,
 	};
 
 	spin_lock(&shm_totals_lock);
@@ -221,11 +231,395 @@ static long shm_ioctl_allocate(struct shm_file *sf, void __user *arg)
 	return 0;
 }
 
+/*
+ * ---- Streaming (CONTRACT.md section 5) ------------------------------------
+ *
+ * STREAM_START turns the file's allocation into a ring: a header in the first
+ * page (struct shm_ring), records of 32 bytes after it. An hrtimer in softirq
+ * mode is the producer: each tick writes the records whose time has come,
+ * publishes head with a store-release and wakes poll()ers and readers. The
+ * consumer (the process, in place, or read() below) publishes tail.
+ *
+ * The shared page is untrusted: the producer keeps head, dropped and state in
+ * struct shm_stream and only ever writes them out; the one value it reads
+ * back is tail, once per tick, into a local. An impossible tail faults the
+ * stream (state FAULTED, producer stopped, waiters woken), without a warning.
+ *
+ * Locking:
+ *  - shm_file.lock (mutex) guards the stream's existence (stream->buf) and
+ *    every state change made from process context: START, STOP, RELEASE,
+ *    close, and a fault seen by read(). Those cancel the timer with
+ *    hrtimer_cancel() under it before they touch anything the timer uses.
+ *  - The timer callback takes no lock: it is the only writer of head,
+ *    dropped and next_seq, and writes state only to fault the stream, which
+ *    process context never does concurrently (it cancels the timer first).
+ *    Process context reads those fields with READ_ONCE/smp_load_acquire.
+ *  - stream->read_lock (mutex) serialises read() on one file, so two readers
+ *    never consume the same records; it is never held while waiting.
+ */
+struct shm_stream {
+	struct hrtimer timer;
+	wait_queue_head_t wait;		/* poll() and blocking read() */
+	struct mutex read_lock;		/* one read() consumer at a time */
+	struct shm_buffer *buf;		/* a reference while a stream exists */
+	struct shm_ring *ring;		/* buf->vaddr */
+	struct shm_record *records;	/* buf->vaddr + PAGE_SIZE */
+	u64 start_ns;
+	u64 period_ns;
+	u64 next_seq;			/* sequence numbers handed out */
+	u64 head;			/* records written */
+	u64 dropped;			/* records lost */
+	u32 capacity;			/* records, a power of two */
+	u32 rate_hz;
+	u32 batch;
+	u32 state;			/* SHM_RING_RUNNING / _STOPPED / _FAULTED */
+};
+
+/* A tick writes at most this many batches: a late tick catches up, boundedly. */
+#define SHM_STREAM_CATCH_UP	4
+
+/* An impossible tail: the consumer claims records that were never written. */
+static bool shm_stream_tail_broken(const struct shm_stream *s, u64 head, u64 tail)
+{
+	return tail > head || head - tail > s->capacity;
+}
+
+static void shm_stream_set_state(struct shm_stream *s, u32 state)
+{
+	/* Pairs with read(): a reader seeing the new state sees the last head. */
+	smp_store_release(&s->state, state);
+	WRITE_ONCE(s->ring->state, state);
+}
+
+static enum hrtimer_restart shm_stream_tick(struct hrtimer *timer)
+{
+	struct shm_stream *s = container_of(timer, struct shm_stream, timer);
+	u64 now = ktime_get_ns();
+	u64 due = mul_u64_u32_div(now - s->start_ns, s->rate_hz, NSEC_PER_SEC);
+	u64 head = s->head;
+	u64 tail, want, n, i;
+
+	if (due > s->next_seq) {
+		/* Pairs with the consumer's release: its reads of slots are done. */
+		tail = smp_load_acquire(&s->ring->tail);
+		if (shm_stream_tail_broken(s, head, tail)) {
+			shm_stream_set_state(s, SHM_RING_FAULTED);
+			wake_up_interruptible_poll(&s->wait, EPOLLHUP);
+			return HRTIMER_NORESTART;
+		}
+		want = due - s->next_seq;
+		n = min3(want, s->capacity - (head - tail),
+			 (u64)SHM_STREAM_CATCH_UP * s->batch);
+		for (i = 0; i < n; i++) {
+			struct shm_record *rec =
+				&s->records[(head + i) & (s->capacity - 1)];
+			u64 seq = s->next_seq + i;
+
+			s32 sample = shm_stream_sample(seq);
+
+			rec->sequence = seq;
+			rec->timestamp_ns = now;
+			rec->sample = sample;
+			rec->check = shm_stream_check(seq, sample);
+			rec->reserved = 0;
+		}
+		/* The newest records are the ones lost; their numbers are skipped. */
+		s->next_seq = due;
+		WRITE_ONCE(s->dropped, s->dropped + want - n);
+		/* Records before head, for read() (pairs with its acquire)... */
+		smp_store_release(&s->head, head + n);
+		WRITE_ONCE(s->ring->dropped, s->dropped);
+		WRITE_ONCE(s->ring->state, SHM_RING_RUNNING);
+		/* ...and for the consumer reading the ring in place. */
+		smp_store_release(&s->ring->head, head + n);
+		if (n && wq_has_sleeper(&s->wait))
+			wake_up_interruptible_poll(&s->wait, EPOLLIN | EPOLLRDNORM);
+	}
+	hrtimer_forward_now(timer, ns_to_ktime(s->period_ns));
+	return HRTIMER_RESTART;
+}
+
+static struct shm_stream *shm_stream_alloc(void)
+{
+	struct shm_stream *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	s->timer.function = shm_stream_tick;
+	init_waitqueue_head(&s->wait);
+	mutex_init(&s->read_lock);
+	return s;
+}
+
+/*
+ * Stops the producer; with @state the stream takes it unless it faulted.
+ * When this returns no tick runs or will run. Caller holds sf->lock.
+ */
+static void shm_stream_stop_locked(struct shm_stream *s, u32 state)
+{
+	hrtimer_cancel(&s->timer);
+	if (READ_ONCE(s->state) != SHM_RING_FAULTED)
+		shm_stream_set_state(s, state);
+	wake_up_interruptible_poll(&s->wait, EPOLLHUP);
+}
+
+/* RELEASE and close: stop before free. Caller holds sf->lock (or is last). */
+static void shm_stream_end_locked(struct shm_stream *s)
+{
+	struct shm_buffer *buf = s->buf;
+
+	if (!buf)
+		return;
+	shm_stream_stop_locked(s, SHM_RING_STOPPED);
+	WRITE_ONCE(s->buf, NULL);
+	shm_buffer_put(buf);
+}
+
+static void shm_stream_free(struct shm_stream *s)
+{
+	shm_stream_end_locked(s);
+	mutex_destroy(&s->read_lock);
+	kfree(s);
+}
+
+static bool shm_stream_params_valid(const struct shm_stream_start *req)
+{
+	return req->rate_hz >= 1 && req->rate_hz <= SHM_STREAM_MAX_RATE &&
+	       req->batch >= 1 && req->batch <= req->rate_hz &&
+	       req->batch <= SHM_STREAM_MAX_BATCH &&
+	       req->rate_hz <= (u64)req->batch * SHM_STREAM_MAX_TICK_HZ &&
+	       req->event_handle == 0;
+}
+
+/* Records that fit after the first page, rounded down to a power of two. */
+static u32 shm_stream_capacity(const struct shm_buffer *buf)
+{
+	size_t records = (buf->size - PAGE_SIZE) / sizeof(struct shm_record);
+
+	return rounddown_pow_of_two(min_t(size_t, records, 1U << 31));
+}
+
+/* The state checks of STREAM_START, in the contract's order. */
+static long shm_stream_can_start(struct shm_file *sf)
+{
+	if (!sf->buf)
+		return -ENODATA;
+	if (sf->stream->buf)
+		return -EBUSY;
+	if (sf->buf->size < 2 * PAGE_SIZE)
+		return -EINVAL;
+	return 0;
+}
+
+static long shm_ioctl_stream_start(struct shm_file *sf, void __user *arg)
+{
+	struct shm_stream *s = sf->stream;
+	struct shm_stream_start req;
+	struct shm_buffer *buf;
+	struct shm_ring *ring;
+	long ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (!shm_stream_params_valid(&req))
+		return -EINVAL;
+
+	/* Answer first, so a caller that cannot take the answer changes nothing. */
+	mutex_lock(&sf->lock);
+	ret = shm_stream_can_start(sf);
+	buf = sf->buf;
+	if (!ret) {
+		req.capacity = shm_stream_capacity(buf);
+		req.record_size = sizeof(struct shm_record);
+		req.data_offset = PAGE_SIZE;
+	}
+	mutex_unlock(&sf->lock);
+	if (ret)
+		return ret;
+	if (copy_to_user(arg, &req, sizeof(req)))
+		return -EFAULT;
+
+	mutex_lock(&sf->lock);
+	ret = shm_stream_can_start(sf);
+	if (!ret && sf->buf != buf)
+		ret = -EBUSY;	/* released and allocated again meanwhile */
+	if (ret)
+		goto unlock;
+
+	kref_get(&buf->ref);
+	s->ring = buf->vaddr;
+	s->records = buf->vaddr + PAGE_SIZE;
+	s->capacity = req.capacity;
+	s->rate_hz = req.rate_hz;
+	s->batch = req.batch;
+	s->period_ns = div_u64((u64)req.batch * NSEC_PER_SEC, req.rate_hz);
+	s->next_seq = 0;
+	s->head = 0;
+	s->dropped = 0;
+	s->state = SHM_RING_RUNNING;
+
+	/* The header replaces the first page (the 10..1 seed goes). */
+	ring = s->ring;
+	memset(ring, 0, PAGE_SIZE);
+	ring->magic = SHM_RING_MAGIC;
+	ring->version = SHM_RING_VERSION;
+	ring->record_size = sizeof(struct shm_record);
+	ring->capacity = s->capacity;
+	ring->data_offset = PAGE_SIZE;
+	ring->rate_hz = s->rate_hz;
+	ring->batch = s->batch;
+	ring->state = SHM_RING_RUNNING;
+	WRITE_ONCE(s->buf, buf);
+
+	s->start_ns = ktime_get_ns();
+	hrtimer_start(&s->timer, ns_to_ktime(s->period_ns), HRTIMER_MODE_REL_SOFT);
+unlock:
+	mutex_unlock(&sf->lock);
+	return ret;
+}
+
+static long shm_ioctl_stream_stop(struct shm_file *sf)
+{
+	long ret = 0;
+
+	mutex_lock(&sf->lock);
+	if (!sf->buf || !sf->stream->buf)
+		ret = -ENODATA;
+	else
+		shm_stream_stop_locked(sf->stream, SHM_RING_STOPPED);
+	mutex_unlock(&sf->lock);
+	return ret;
+}
+
+/* A consumer broke the ring while read() looked: fault it as a tick would. */
+static void shm_stream_fault(struct shm_file *sf, struct shm_buffer *buf)
+{
+	mutex_lock(&sf->lock);
+	if (sf->stream->buf == buf)
+		shm_stream_stop_locked(sf->stream, SHM_RING_FAULTED);
+	mutex_unlock(&sf->lock);
+}
+
+/* Whether a reader waiting on @buf's stream has something to look at. */
+static bool shm_stream_wake_reader(struct shm_stream *s, struct shm_buffer *buf)
+{
+	return READ_ONCE(s->buf) != buf ||
+	       READ_ONCE(s->state) != SHM_RING_RUNNING ||
+	       READ_ONCE(s->head) != READ_ONCE(s->ring->tail);
+}
+
+/* Copies records tail..tail+n-1 out of the ring, in at most two pieces. */
+static int shm_stream_copy_out(struct shm_stream *s, char __user *ubuf,
+			       u64 tail, u64 n)
+{
+	u32 first = tail & (s->capacity - 1);
+	u64 part = min_t(u64, n, s->capacity - first);
+	size_t rsize = sizeof(struct shm_record);
+
+	if (copy_to_user(ubuf, &s->records[first], part * rsize))
+		return -EFAULT;
+	if (part < n &&
+	    copy_to_user(ubuf + part * rsize, s->records, (n - part) * rsize))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * The copy path of 5.2: whole records from tail, the file offset ignored.
+ * The caller holds a reference on @buf, so the ring stays mapped in the
+ * kernel even if RELEASE runs meanwhile.
+ */
+static ssize_t shm_stream_read(struct shm_file *sf, struct shm_buffer *buf,
+			       struct file *file, char __user *ubuf, size_t count)
+{
+	struct shm_stream *s = sf->stream;
+	u64 head, tail, n;
+	u32 state;
+	ssize_t ret;
+
+	if (count < sizeof(struct shm_record))
+		return -EINVAL;
+	if (mutex_lock_interruptible(&s->read_lock))
+		return -ERESTARTSYS;
+	for (;;) {
+		/* State first: a stop is published after the last head. */
+		state = smp_load_acquire(&s->state);
+		/* Head after the records it covers (the producer's release). */
+		head = smp_load_acquire(&s->head);
+		tail = READ_ONCE(s->ring->tail);
+		if (state == SHM_RING_FAULTED) {
+			ret = -EIO;
+			break;
+		}
+		if (shm_stream_tail_broken(s, head, tail)) {
+			shm_stream_fault(sf, buf);
+			ret = -EIO;
+			break;
+		}
+		if (head != tail) {
+			n = min_t(u64, head - tail, count / sizeof(struct shm_record));
+			ret = shm_stream_copy_out(s, ubuf, tail, n);
+			if (!ret) {
+				/* The slots are copied before the producer may reuse them. */
+				smp_store_release(&s->ring->tail, tail + n);
+				ret = n * sizeof(struct shm_record);
+			}
+			break;
+		}
+		if (state != SHM_RING_RUNNING || READ_ONCE(s->buf) != buf) {
+			ret = 0;	/* the stream ended and everything was read */
+			break;
+		}
+		if (file->f_flags & O_NONBLOCK) {
+			ret = -EAGAIN;
+			break;
+		}
+		mutex_unlock(&s->read_lock);
+		if (wait_event_interruptible(s->wait, shm_stream_wake_reader(s, buf)))
+			return -ERESTARTSYS;
+		if (mutex_lock_interruptible(&s->read_lock))
+			return -ERESTARTSYS;
+	}
+	mutex_unlock(&s->read_lock);
+	return ret;
+}
+
+/* Whether @buf carries a stream read() should consume from. */
+static bool shm_stream_active(struct shm_file *sf, struct shm_buffer *buf)
+{
+	return READ_ONCE(sf->stream->buf) == buf;
+}
+
+static __poll_t shm_poll(struct file *file, poll_table *wait)
+{
+	struct shm_file *sf = file->private_data;
+	struct shm_stream *s = sf->stream;
+	__poll_t mask = 0;
+
+	poll_wait(file, &s->wait, wait);
+	mutex_lock(&sf->lock);
+	if (!s->buf) {
+		mask = EPOLLHUP;
+	} else {
+		/* Pairs with shm_stream_set_state(), as in read(). */
+		if (smp_load_acquire(&s->state) != SHM_RING_RUNNING)
+			mask |= EPOLLHUP;
+		if (READ_ONCE(s->head) != READ_ONCE(s->ring->tail))
+			mask |= EPOLLIN | EPOLLRDNORM;
+	}
+	mutex_unlock(&sf->lock);
+	return mask;
+}
+
+/* ---- End of streaming ---------------------------------------------------- */
+
 static long shm_ioctl_release(struct shm_file *sf)
 {
 	struct shm_buffer *buf;
 
 	mutex_lock(&sf->lock);
+	shm_stream_end_locked(sf->stream);
 	buf = sf->buf;
 	sf->buf = NULL;
 	mutex_unlock(&sf->lock);
@@ -292,12 +686,16 @@ static long shm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return shm_ioctl_release(sf);
 	case SHM_IOCTL_INSPECT:
 		return shm_ioctl_inspect(sf, uarg);
+	case SHM_IOCTL_STREAM_START:
+		return shm_ioctl_stream_start(sf, uarg);
+	case SHM_IOCTL_STREAM_STOP:
+		return shm_ioctl_stream_stop(sf);
 	default:
 		return -ENOTTY;
 	}
 }
 
-/* The copy path: the same pages, copied out at *ppos. */
+/* The copy path: the same pages, copied out at *ppos; a stream's records. */
 static ssize_t shm_read(struct file *file, char __user *ubuf, size_t count,
 			loff_t *ppos)
 {
@@ -309,7 +707,9 @@ static ssize_t shm_read(struct file *file, char __user *ubuf, size_t count,
 	buf = shm_file_get_buffer(sf);
 	if (!buf)
 		return -ENODATA;
-	if (pos < 0) {
+	if (shm_stream_active(sf, buf)) {
+		ret = shm_stream_read(sf, buf, file, ubuf, count);
+	} else if (pos < 0) {
 		ret = -EINVAL;
 	} else if (pos >= buf->size) {
 		ret = 0;
@@ -381,6 +781,11 @@ static int shm_open(struct inode *inode, struct file *file)
 	sf = kzalloc(sizeof(*sf), GFP_KERNEL);
 	if (!sf)
 		return -ENOMEM;
+	sf->stream = shm_stream_alloc();
+	if (!sf->stream) {
+		kfree(sf);
+		return -ENOMEM;
+	}
 	mutex_init(&sf->lock);
 	/* misc_open() pointed this at the miscdevice; nothing here needs it. */
 	file->private_data = sf;
@@ -392,6 +797,7 @@ static int shm_release(struct inode *inode, struct file *file)
 {
 	struct shm_file *sf = file->private_data;
 
+	shm_stream_free(sf->stream);	/* stops the producer before any free */
 	if (sf->buf)
 		shm_buffer_put(sf->buf);
 	mutex_destroy(&sf->lock);
@@ -404,6 +810,7 @@ static const struct file_operations shm_fops = {
 	.open = shm_open,
 	.release = shm_release,
 	.read = shm_read,
+	.poll = shm_poll,
 	.llseek = default_llseek,
 	.unlocked_ioctl = shm_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,	/* fixed-width structs: same layout */
@@ -446,4 +853,4 @@ module_exit(shm_exit);
 MODULE_DESCRIPTION("Zero-copy memory shared between the kernel and a process");
 MODULE_AUTHOR("SharedMemory project");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("1.0");
+MODULE_VERSION("1.1");

@@ -82,7 +82,7 @@ test('the window is served from the guest and talks to the Linux kernel driver',
   expect(serverMappings).toEqual([]);
   expect(totals).toEqual({
     abiVersion: 1,
-    driverVersion: 0x1_0000,
+    driverVersion: 0x1_0001,
     pageSize: 4096,
     maxSize: DRIVER_MAX_SIZE,
     totalBytes: 0,

@@ -8,7 +8,6 @@ import {
   SHM_LINUX_DEVICE_PATH,
   STRUCT_SIZE,
 } from '../../api/device.js';
-import { STREAM_IOCTL } from '../../api/stream-abi.js';
 import { decodeStreamGeometry, encodeStreamStart } from '../stream/stream-start-struct.js';
 import { getU64 } from '../stream/u64-field.js';
 import {
@@ -192,7 +191,7 @@ class LinuxDeviceHandle implements DeviceHandle {
     // The module decides (parameters before state), so ask it first.
     // Linux wakes the consumer through poll on the fd: event_handle stays 0.
     const arg = encodeStreamStart(rateHz, batch);
-    this.ioctl('stream-start', STREAM_IOCTL.linux.STREAM_START, arg);
+    this.ioctl('stream-start', LINUX_IOCTL.STREAM_START, arg);
     const mapping = this.liveMapping('stream-start');
     const geometry = decodeStreamGeometry(arg);
     const fd = this.fd;
@@ -205,7 +204,7 @@ class LinuxDeviceHandle implements DeviceHandle {
   }
 
   stopStream(): void {
-    this.ioctl('stream-stop', STREAM_IOCTL.linux.STREAM_STOP);
+    this.ioctl('stream-stop', LINUX_IOCTL.STREAM_STOP);
   }
 
   private unmap(operation: DeviceOperation): void {

@@ -17,7 +17,7 @@
 // there the records are copied out with one memcpy per contiguous run; in
 // plain Node koffi.view gives a zero-copy view of the mapping.
 import koffi from 'koffi';
-import { RING_OFFSET, STREAM_STRUCT_SIZE } from '../../api/stream-abi.js';
+import { RING_OFFSET, STRUCT_SIZE } from '../../api/device.js';
 import type { StreamGeometry } from '../stream/stream-start-struct.js';
 import type { RingAccess } from './device-backend.js';
 
@@ -50,7 +50,7 @@ export function nativeRingAccess(
   const tailAddress = at(RING_OFFSET.tail);
   const droppedAddress = at(RING_OFFSET.dropped);
   const stateAddress = at(RING_OFFSET.state);
-  const recordBytes = STREAM_STRUCT_SIZE.record;
+  const recordBytes = STRUCT_SIZE.record;
   const records = ((): RingAccess['records'] => {
     if (mode === 'view') {
       const mapping = koffi.view(address, mappedSize);

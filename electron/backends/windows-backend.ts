@@ -14,7 +14,6 @@ import {
   type DeviceOperation,
   type StreamChannel,
 } from './device-backend.js';
-import { STREAM_IOCTL, STREAM_STRUCT_SIZE } from '../../api/stream-abi.js';
 import { decodeStreamGeometry, encodeStreamStart } from '../stream/stream-start-struct.js';
 import { nativeRingAccess } from './native-ring-access.js';
 import { WIN32_ERROR, win32Error } from './windows-errors.js';
@@ -178,8 +177,8 @@ class WindowsDeviceHandle implements DeviceHandle {
     // The driver sets this auto-reset event after every tick that wrote a record and when the stream stops.
     const event = this.k32.createAutoResetEvent();
     if (!event.ok) throw win32Error('stream-start', event.error);
-    const output = new Uint8Array(STREAM_STRUCT_SIZE.streamStart);
-    const result = this.k32.deviceIoControl(handle, STREAM_IOCTL.windows.STREAM_START, encodeStreamStart(rateHz, batch, event.value), output);
+    const output = new Uint8Array(STRUCT_SIZE.streamStart);
+    const result = this.k32.deviceIoControl(handle, WINDOWS_IOCTL.STREAM_START, encodeStreamStart(rateHz, batch, event.value), output);
     if (!result.ok) {
       this.k32.closeHandle(event.value);
       throw win32Error('stream-start', result.error);
@@ -202,7 +201,7 @@ class WindowsDeviceHandle implements DeviceHandle {
   }
 
   stopStream(): void {
-    this.ioctl('stream-stop', STREAM_IOCTL.windows.STREAM_STOP, null, null);
+    this.ioctl('stream-stop', WINDOWS_IOCTL.STREAM_STOP, null, null);
   }
 
   release(): void {

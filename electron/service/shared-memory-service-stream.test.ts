@@ -5,7 +5,7 @@
 // faulted ring while streaming.
 import { describe, expect, it } from 'vitest';
 import { SEED_VALUES } from '../../api/device.js';
-import { RING_OFFSET } from '../../api/stream-abi.js';
+import { RING_OFFSET } from '../../api/device.js';
 import type { ApiError, ApiResult, StateChange, StreamUpdate } from '../../api/shared-memory-api.js';
 import { createSimulatedBackend } from '../simulated/simulated-backend.js';
 import type { OsFlavour } from '../simulated/simulated-driver.js';

@@ -23,7 +23,7 @@ import {
 } from '../../api/shared-memory-api.js';
 import type { Allocation, DeviceBackend, DeviceHandle } from '../backends/device-backend.js';
 import type { DriverServiceControl } from '../driver-service/driver-service.js';
-import { defaultBatch } from '../../api/stream-abi.js';
+import { defaultBatch } from '../../api/stream-signal.js';
 import { StreamSession } from '../stream/stream-session.js';
 import { appApiError, invalidRequestError, unexpectedApiError } from './api-errors.js';
 import { openRealBackend, platformBackendKind, type RealBackendKind } from './backend-selection.js';

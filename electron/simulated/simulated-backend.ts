@@ -3,7 +3,6 @@
 // control codes, map with mmap on Linux, read and write through the mapping)
 // against SimulatedDriver instead of a kernel.
 import { LINUX_IOCTL, SHM_INSPECT_MAX, STRUCT_SIZE, WINDOWS_IOCTL } from '../../api/device.js';
-import { STREAM_IOCTL, STREAM_STRUCT_SIZE } from '../../api/stream-abi.js';
 import type {
   Allocation,
   DeviceBackend,
@@ -40,14 +39,12 @@ class SimulatedHandle implements DeviceHandle {
   private allocation: Allocation | null = null;
   private closed = false;
   private readonly codes: typeof LINUX_IOCTL | typeof WINDOWS_IOCTL;
-  private readonly streamCodes: (typeof STREAM_IOCTL)['linux' | 'windows'];
 
   constructor(
     private readonly driver: SimulatedDriver,
     private readonly file: SimulatedFile,
   ) {
     this.codes = driver.flavour === 'linux' ? LINUX_IOCTL : WINDOWS_IOCTL;
-    this.streamCodes = STREAM_IOCTL[driver.flavour];
   }
 
   /** Linux passes one buffer that the driver reads and overwrites; Windows has two. */
@@ -143,7 +140,7 @@ class SimulatedHandle implements DeviceHandle {
     const event = flavour === 'windows' ? this.driver.createEvent() : 0n;
     let reply: Uint8Array;
     try {
-      reply = this.call(this.streamCodes.STREAM_START, encodeStreamStart(rateHz, batch, event), STREAM_STRUCT_SIZE.streamStart);
+      reply = this.call(this.codes.STREAM_START, encodeStreamStart(rateHz, batch, event), STRUCT_SIZE.streamStart);
     } catch (error) {
       if (event) this.driver.closeEvent(event);
       throw error;
@@ -162,7 +159,7 @@ class SimulatedHandle implements DeviceHandle {
   }
 
   stopStream(): void {
-    this.call(this.streamCodes.STREAM_STOP, null, 0);
+    this.call(this.codes.STREAM_STOP, null, 0);
   }
 
   release(): void {

@@ -14,20 +14,14 @@ import {
   SHM_DEFAULT_MAX_SIZE,
   SHM_DEFAULT_TOTAL_CAP,
   SHM_DRIVER_VERSION,
+  SHM_FEATURE_STREAM,
   SHM_INSPECT_MAX,
+  STREAM_START_OFFSET,
   STRUCT_SIZE,
   WINDOWS_IOCTL,
   type IoctlName,
 } from '../../api/device.js';
-import {
-  SHM_FEATURE_STREAM,
-  SHM_STREAM_DRIVER_VERSION,
-  STREAM_IOCTL,
-  STREAM_START_OFFSET,
-  STREAM_STRUCT_SIZE,
-  streamParameterProblem,
-  type StreamIoctlName,
-} from '../../api/stream-abi.js';
+import { streamParameterProblem } from '../../api/stream-signal.js';
 import { DeviceError, type DeviceErrorKind, type DeviceOperation } from '../backends/device-backend.js';
 import { errnoError } from '../backends/linux-errors.js';
 import { WIN32_ERROR, win32Error } from '../backends/windows-errors.js';
@@ -246,8 +240,7 @@ export class SimulatedDriver {
     const bytes = new Uint8Array(STRUCT_SIZE.deviceInfo);
     const view = new DataView(bytes.buffer);
     view.setUint32(0, SHM_ABI_VERSION, true);
-    // A streaming driver is 1.1; SHM_DRIVER_VERSION is the 1.0 header's number.
-    view.setUint32(4, Math.max(SHM_DRIVER_VERSION, SHM_STREAM_DRIVER_VERSION), true);
+    view.setUint32(4, SHM_DRIVER_VERSION, true);
     view.setBigUint64(8, BigInt(SIMULATED_PAGE_SIZE), true);
     view.setBigUint64(16, BigInt(this.maxSize), true);
     view.setBigUint64(24, BigInt(this.totalBytes), true);
@@ -277,17 +270,14 @@ export class SimulatedFile {
   private closed = false;
   /** The stream of this allocation, from STREAM_START until RELEASE. */
   private streamState: SimulatedStream | null = null;
-  private readonly codes: Readonly<Record<IoctlName | StreamIoctlName, number>>;
+  private readonly codes: Readonly<Record<IoctlName, number>>;
   readonly userAddress: bigint;
 
   constructor(
     private readonly driver: SimulatedDriver,
     readonly id: number,
   ) {
-    this.codes =
-      driver.flavour === 'linux'
-        ? { ...LINUX_IOCTL, ...STREAM_IOCTL.linux }
-        : { ...WINDOWS_IOCTL, ...STREAM_IOCTL.windows };
+    this.codes = driver.flavour === 'linux' ? LINUX_IOCTL : WINDOWS_IOCTL;
     this.userAddress = ADDRESS_BASE[driver.flavour] + BigInt(id) * HANDLE_STRIDE;
   }
 
@@ -302,7 +292,7 @@ export class SimulatedFile {
    * Checks run in the contract's order: buffer sizes, parameters, state.
    */
   ioctl(code: number, input: Uint8Array | null, output: Uint8Array | null): number {
-    const name = (Object.keys(this.codes) as (IoctlName | StreamIoctlName)[]).find((n) => this.codes[n] === code >>> 0);
+    const name = (Object.keys(this.codes) as IoctlName[]).find((n) => this.codes[n] === code >>> 0);
     const operation: DeviceOperation = name ? (name.toLowerCase().replace('_', '-') as DeviceOperation) : 'query';
     if (this.closed) this.fail(operation, 'handle-closed');
     if (!name) this.fail(operation, 'unknown-request');
@@ -380,7 +370,7 @@ export class SimulatedFile {
   }
 
   private streamStart(input: Uint8Array | null, output: Uint8Array | null): number {
-    const size = STREAM_STRUCT_SIZE.streamStart;
+    const size = STRUCT_SIZE.streamStart;
     if (!input || !output || input.byteLength < size || output.byteLength < size) {
       this.fail('stream-start', 'buffer-too-small');
     }
@@ -413,7 +403,7 @@ export class SimulatedFile {
     const reply = new DataView(output.buffer, output.byteOffset, output.byteLength);
     if (output !== input) reply.setUint32(STREAM_START_OFFSET.rateHz, rateHz, true);
     reply.setUint32(STREAM_START_OFFSET.capacity, stream.capacity, true);
-    reply.setUint32(STREAM_START_OFFSET.recordSize, STREAM_STRUCT_SIZE.record, true);
+    reply.setUint32(STREAM_START_OFFSET.recordSize, STRUCT_SIZE.record, true);
     reply.setBigUint64(STREAM_START_OFFSET.dataOffset, BigInt(stream.dataOffset), true);
     return size;
   }
@@ -474,9 +464,9 @@ export class SimulatedFile {
   private readRecords(length: number): Uint8Array {
     const stream = this.streamState;
     if (!stream) return new Uint8Array(0);
-    if (length < STREAM_STRUCT_SIZE.record) this.fail('read-copy', 'invalid-parameter');
+    if (length < STRUCT_SIZE.record) this.fail('read-copy', 'invalid-parameter');
     if (stream.faulted) this.fail('read-copy', 'stream-faulted');
-    const records = stream.consume(Math.floor(length / STREAM_STRUCT_SIZE.record));
+    const records = stream.consume(Math.floor(length / STRUCT_SIZE.record));
     if (records) return records;
     if (stream.running && this.driver.flavour === 'linux') this.fail('read-copy', 'would-block');
     return new Uint8Array(0);

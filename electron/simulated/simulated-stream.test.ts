@@ -3,21 +3,8 @@
 // record count is exact.
 import { describe, expect, it } from 'vitest';
 import { SEED_VALUES } from '../../api/device.js';
-import {
-  RECORD_OFFSET,
-  RING_OFFSET,
-  SHM_FEATURE_STREAM,
-  SHM_RING_FAULTED,
-  SHM_RING_MAGIC,
-  SHM_RING_RUNNING,
-  SHM_RING_STOPPED,
-  SHM_STREAM_MAX_BATCH,
-  SHM_STREAM_MAX_RATE,
-  STREAM_IOCTL,
-  STREAM_STRUCT_SIZE,
-  shmStreamCheck,
-  shmStreamSample,
-} from '../../api/stream-abi.js';
+import { LINUX_IOCTL, RECORD_OFFSET, RING_OFFSET, SHM_FEATURE_STREAM, SHM_RING_MAGIC, SHM_RING_STATE, SHM_STREAM_MAX_BATCH, SHM_STREAM_MAX_RATE, STRUCT_SIZE, WINDOWS_IOCTL } from '../../api/device.js';
+import { shmStreamCheck, shmStreamSample } from '../../api/stream-signal.js';
 import { caughtDeviceError } from '../backends/caught-device-error.js';
 import type { DeviceError } from '../backends/device-backend.js';
 import { encodeStreamStart } from '../stream/stream-start-struct.js';
@@ -67,7 +54,7 @@ function manualTime() {
 }
 
 describe.each(['linux', 'windows'] as const)('simulated streaming, %s flavour', (flavour) => {
-  const codes = STREAM_IOCTL[flavour];
+  const codes = flavour === 'linux' ? LINUX_IOCTL : WINDOWS_IOCTL;
   const expectRow = (error: DeviceError, row: string): void => {
     const [name, code] = EXPECTED[flavour][row] ?? ['?', -1];
     expect(error.kind).toBe(row);
@@ -108,7 +95,7 @@ describe.each(['linux', 'windows'] as const)('simulated streaming, %s flavour', 
     expect(getU64(header, RING_OFFSET.dataOffset)).toBe(4096);
     expect(header.getUint32(RING_OFFSET.rateHz, true)).toBe(1000);
     expect(header.getUint32(RING_OFFSET.batch, true)).toBe(10);
-    expect(header.getUint32(RING_OFFSET.state, true)).toBe(SHM_RING_RUNNING);
+    expect(header.getUint32(RING_OFFSET.state, true)).toBe(SHM_RING_STATE.RUNNING);
     expect([RING_OFFSET.head, RING_OFFSET.tail, RING_OFFSET.dropped].map((o) => getU64(header, o))).toEqual([0, 0, 0]);
     expect(time.timers).toBe(1);
     // INSPECT shows the ring through the driver's own view.
@@ -125,7 +112,7 @@ describe.each(['linux', 'windows'] as const)('simulated streaming, %s flavour', 
     expect(ring.loadDropped()).toBe(0);
     const records = ring.records(0, 35);
     for (let i = 0; i < 35; i++) {
-      const at = i * STREAM_STRUCT_SIZE.record;
+      const at = i * STRUCT_SIZE.record;
       const sequence = getU64(records, at + RECORD_OFFSET.sequence);
       const sample = records.getInt32(at + RECORD_OFFSET.sample, true);
       expect(sequence).toBe(i);
@@ -169,13 +156,13 @@ describe.each(['linux', 'windows'] as const)('simulated streaming, %s flavour', 
     time.advance(10);
     setU64(header, RING_OFFSET.tail, 11); // tail > head
     time.advance(10);
-    expect(ring.loadState()).toBe(SHM_RING_FAULTED);
+    expect(ring.loadState()).toBe(SHM_RING_STATE.FAULTED);
     expect(ring.loadHead()).toBe(10);
     expect(time.timers).toBe(0);
     expectRow(caughtDeviceError(() => handle.readCopy(0, 64)), 'stream-faulted');
     // STOP on a faulted stream succeeds and changes nothing.
     handle.stopStream();
-    expect(ring.loadState()).toBe(SHM_RING_FAULTED);
+    expect(ring.loadState()).toBe(SHM_RING_STATE.FAULTED);
   });
 
   it('faults when head - tail passes the capacity, and keeps its own head', () => {
@@ -189,7 +176,7 @@ describe.each(['linux', 'windows'] as const)('simulated streaming, %s flavour', 
     setU64(header, RING_OFFSET.head, 5); // scribbled: the driver never reads head back
     setU64(header, RING_OFFSET.tail, 10); // 300 - 10 > 256
     time.advance(10);
-    expect(ring.loadState()).toBe(SHM_RING_FAULTED);
+    expect(ring.loadState()).toBe(SHM_RING_STATE.FAULTED);
     expect(ring.loadHead()).toBe(300);
   });
 
@@ -198,12 +185,12 @@ describe.each(['linux', 'windows'] as const)('simulated streaming, %s flavour', 
     const channel = handle.startStream(1000, 10);
     time.advance(20);
     handle.stopStream();
-    expect(channel.ring.loadState()).toBe(SHM_RING_STOPPED);
+    expect(channel.ring.loadState()).toBe(SHM_RING_STATE.STOPPED);
     expect(time.timers).toBe(0);
     time.advance(20);
     expect(channel.ring.loadHead()).toBe(20);
     handle.stopStream();
-    expect(channel.ring.loadState()).toBe(SHM_RING_STOPPED);
+    expect(channel.ring.loadState()).toBe(SHM_RING_STATE.STOPPED);
     // The copy path still has the 20 records, then 0 bytes: the stream no longer runs.
     expect(handle.readCopy(0, 20 * 32).byteLength).toBe(20 * 32);
     expect(handle.readCopy(0, 32).byteLength).toBe(0);
@@ -309,9 +296,9 @@ describe.each(['linux', 'windows'] as const)('simulated streaming, %s flavour', 
     it('short stream_start buffers are refused first', () => {
       const { backend } = setup();
       const file = backend.driver.open();
-      const short = new Uint8Array(STREAM_STRUCT_SIZE.streamStart - 1);
+      const short = new Uint8Array(STRUCT_SIZE.streamStart - 1);
       const full = encodeStreamStart(0, 0);
-      const out = new Uint8Array(STREAM_STRUCT_SIZE.streamStart);
+      const out = new Uint8Array(STRUCT_SIZE.streamStart);
       expectRow(caughtDeviceError(() => file.ioctl(codes.STREAM_START, short, out)), 'buffer-too-small');
       expectRow(caughtDeviceError(() => file.ioctl(codes.STREAM_START, full, short)), 'buffer-too-small');
       expectRow(caughtDeviceError(() => file.ioctl(codes.STREAM_START, full, out)), 'invalid-parameter');
@@ -331,7 +318,7 @@ describe.each(['linux', 'windows'] as const)('simulated streaming, %s flavour', 
         const file = backend.driver.open();
         const alloc = allocateRequest(8192);
         file.ioctl(0x8000e004, alloc, new Uint8Array(24));
-        const out = new Uint8Array(STREAM_STRUCT_SIZE.streamStart);
+        const out = new Uint8Array(STRUCT_SIZE.streamStart);
         expectRow(caughtDeviceError(() => file.ioctl(codes.STREAM_START, encodeStreamStart(1000, 10, 0x1234n), out)), 'handle-closed');
         // Event 0 means no event: the app would poll the ring.
         expect(file.ioctl(codes.STREAM_START, encodeStreamStart(1000, 10, 0n), out)).toBe(32);

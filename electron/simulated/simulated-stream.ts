@@ -4,18 +4,8 @@
 // impossible tail, and poll-like wake-ups. It runs on the app's own clock
 // (process.hrtime, the clock the app measures latency with), so latencies
 // from the simulated driver mean the same as from a kernel.
-import {
-  RECORD_OFFSET,
-  RING_OFFSET,
-  SHM_RING_FAULTED,
-  SHM_RING_MAGIC,
-  SHM_RING_RUNNING,
-  SHM_RING_STOPPED,
-  SHM_RING_VERSION,
-  STREAM_STRUCT_SIZE,
-  shmStreamCheck,
-  shmStreamSample,
-} from '../../api/stream-abi.js';
+import { RECORD_OFFSET, RING_OFFSET, SHM_RING_MAGIC, SHM_RING_STATE, SHM_RING_VERSION, STRUCT_SIZE } from '../../api/device.js';
+import { shmStreamCheck, shmStreamSample } from '../../api/stream-signal.js';
 import { getU64, setU64 } from '../stream/u64-field.js';
 
 /** Runs `tick` every `periodMs` until the returned function is called. */
@@ -50,7 +40,7 @@ export class SimulatedStream {
   // The driver's own copies: only ever written to the shared page, never read back.
   private head = 0;
   private dropped = 0;
-  private state = SHM_RING_RUNNING;
+  private state: number = SHM_RING_STATE.RUNNING;
   /** Records due so far, written or dropped: the next sequence number. */
   private accounted = 0;
   private cancelTimer: (() => void) | null;
@@ -66,13 +56,13 @@ export class SimulatedStream {
   ) {
     this.view = new DataView(memory.buffer, memory.byteOffset, memory.byteLength);
     this.dataOffset = params.pageSize;
-    this.capacity = floorPowerOfTwo((memory.byteLength - params.pageSize) / STREAM_STRUCT_SIZE.record);
+    this.capacity = floorPowerOfTwo((memory.byteLength - params.pageSize) / STRUCT_SIZE.record);
     // The header goes over the first page (the 10..1 seed goes with it).
     memory.fill(0, 0, params.pageSize);
     const v = this.view;
     v.setUint32(RING_OFFSET.magic, SHM_RING_MAGIC, true);
     v.setUint32(RING_OFFSET.version, SHM_RING_VERSION, true);
-    v.setUint32(RING_OFFSET.recordSize, STREAM_STRUCT_SIZE.record, true);
+    v.setUint32(RING_OFFSET.recordSize, STRUCT_SIZE.record, true);
     v.setUint32(RING_OFFSET.capacity, this.capacity, true);
     v.setBigUint64(RING_OFFSET.dataOffset, BigInt(this.dataOffset), true);
     v.setUint32(RING_OFFSET.rateHz, params.rateHz, true);
@@ -84,20 +74,20 @@ export class SimulatedStream {
   }
 
   get running(): boolean {
-    return this.state === SHM_RING_RUNNING;
+    return this.state === SHM_RING_STATE.RUNNING;
   }
 
   get faulted(): boolean {
-    return this.state === SHM_RING_FAULTED;
+    return this.state === SHM_RING_STATE.FAULTED;
   }
 
   /** One producer tick: the records whose time has come, at most 4 x batch. */
   tick(): void {
-    if (this.state !== SHM_RING_RUNNING) return;
+    if (this.state !== SHM_RING_STATE.RUNNING) return;
     // The one value read from the shared page, once, into a local.
     const tail = this.readTail();
     if (tail > this.head || this.head - tail > this.capacity) {
-      this.state = SHM_RING_FAULTED;
+      this.state = SHM_RING_STATE.FAULTED;
       this.stopTimer();
       this.publish();
       this.wake();
@@ -121,8 +111,8 @@ export class SimulatedStream {
   /** STREAM_STOP: when it returns, head and dropped no longer change. */
   stop(): void {
     this.stopTimer();
-    if (this.state === SHM_RING_RUNNING) {
-      this.state = SHM_RING_STOPPED;
+    if (this.state === SHM_RING_STATE.RUNNING) {
+      this.state = SHM_RING_STATE.STOPPED;
       this.publish();
     }
     this.wake();
@@ -130,7 +120,7 @@ export class SimulatedStream {
 
   /** Resolves at once while records are unread or no stream runs (POLLIN / POLLHUP), else at the next wake-up or timeout. */
   wait(timeoutMs: number): Promise<void> {
-    if (this.unread() > 0 || this.state !== SHM_RING_RUNNING) return Promise.resolve();
+    if (this.unread() > 0 || this.state !== SHM_RING_STATE.RUNNING) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -147,10 +137,10 @@ export class SimulatedStream {
     const tail = this.readTail();
     const available = Math.min(this.unread(), max);
     if (available <= 0) return null;
-    const out = new Uint8Array(available * STREAM_STRUCT_SIZE.record);
+    const out = new Uint8Array(available * STRUCT_SIZE.record);
     for (let i = 0; i < available; i++) {
       const from = this.slotOffset(tail + i);
-      out.set(this.memory.subarray(from, from + STREAM_STRUCT_SIZE.record), i * STREAM_STRUCT_SIZE.record);
+      out.set(this.memory.subarray(from, from + STRUCT_SIZE.record), i * STRUCT_SIZE.record);
     }
     setU64(this.view, RING_OFFSET.tail, tail + available);
     return out;
@@ -167,7 +157,7 @@ export class SimulatedStream {
   }
 
   private slotOffset(index: number): number {
-    return this.dataOffset + (index % this.capacity) * STREAM_STRUCT_SIZE.record;
+    return this.dataOffset + (index % this.capacity) * STRUCT_SIZE.record;
   }
 
   private writeRecord(index: number, sequence: number, timestampNs: number): void {

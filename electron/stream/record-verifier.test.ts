@@ -1,7 +1,8 @@
 // The checks on every record: a good run passes; each kind of bad record is
 // counted and the first one described; gaps add up as skipped.
 import { describe, expect, it } from 'vitest';
-import { RECORD_OFFSET, shmStreamCheck, shmStreamSample } from '../../api/stream-abi.js';
+import { RECORD_OFFSET } from '../../api/device.js';
+import { shmStreamCheck, shmStreamSample } from '../../api/stream-signal.js';
 import { PlotDecimator } from './plot-decimator.js';
 import { RecordVerifier } from './record-verifier.js';
 import { setU64 } from './u64-field.js';

@@ -3,7 +3,8 @@
 // the ring's `dropped`, sample = shm_stream_sample(sequence), check =
 // shm_stream_check(sequence, sample), reserved = 0; and the latency from the
 // driver's timestamp_ns to the moment the app read the record.
-import { RECORD_OFFSET, STREAM_STRUCT_SIZE, shmStreamCheck, shmStreamSample } from '../../api/stream-abi.js';
+import { RECORD_OFFSET, STRUCT_SIZE } from '../../api/device.js';
+import { shmStreamCheck, shmStreamSample } from '../../api/stream-signal.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import type { PlotDecimator } from './plot-decimator.js';
 import { getU64 } from './u64-field.js';
@@ -21,7 +22,7 @@ export class RecordVerifier {
 
   /** Verifies `count` records laid out in `view`, read at `nowNs` on the driver's clock. */
   verify(view: DataView, count: number, nowNs: number): void {
-    const size = STREAM_STRUCT_SIZE.record;
+    const size = STRUCT_SIZE.record;
     for (let i = 0, at = 0; i < count; i++, at += size) {
       const sequence = getU64(view, at + RECORD_OFFSET.sequence);
       const sample = view.getInt32(at + RECORD_OFFSET.sample, true);

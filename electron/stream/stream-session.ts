@@ -3,7 +3,7 @@
 // event loop, read every record from tail to head in place, verify it,
 // publish the new tail, and push the statistics and a decimated slice of the
 // signal to the windows at most ~30 times a second.
-import { SHM_RING_FAULTED, SHM_RING_RUNNING } from '../../api/stream-abi.js';
+import { SHM_RING_STATE } from '../../api/device.js';
 import type { StreamStatistics, StreamStatus, StreamUpdate } from '../../api/shared-memory-api.js';
 import type { StreamChannel } from '../backends/device-backend.js';
 import { PlotDecimator, strideForRate } from './plot-decimator.js';
@@ -101,10 +101,10 @@ export class StreamSession {
       for (;;) {
         if (!this.drain()) return;
         const state = this.channel.ring.loadState();
-        if (state !== SHM_RING_RUNNING) {
+        if (state !== SHM_RING_STATE.RUNNING) {
           // The driver stopped (or faulted): what it wrote before is all read now.
           this.drain();
-          this.sessionState = state === SHM_RING_FAULTED ? 'faulted' : 'stopped';
+          this.sessionState = state === SHM_RING_STATE.FAULTED ? 'faulted' : 'stopped';
           return;
         }
         if (this.stopRequested) {

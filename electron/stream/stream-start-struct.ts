@@ -1,6 +1,6 @@
 // struct shm_stream_start (CONTRACT.md 5.1) in and out of bytes, for every
 // backend: the request the app sends and the ring geometry the driver returns.
-import { STREAM_START_OFFSET, STREAM_STRUCT_SIZE } from '../../api/stream-abi.js';
+import { STREAM_START_OFFSET, STRUCT_SIZE } from '../../api/device.js';
 import { getU64 } from './u64-field.js';
 
 export interface StreamGeometry {
@@ -13,7 +13,7 @@ export interface StreamGeometry {
 }
 
 export function encodeStreamStart(rateHz: number, batch: number, eventHandle = 0n): Uint8Array {
-  const bytes = new Uint8Array(STREAM_STRUCT_SIZE.streamStart);
+  const bytes = new Uint8Array(STRUCT_SIZE.streamStart);
   const view = new DataView(bytes.buffer);
   // The driver checks the range; out-of-u32 values must not wrap into valid ones.
   view.setUint32(STREAM_START_OFFSET.rateHz, clampU32(rateHz), true);

@@ -1,7 +1,7 @@
 // RingAccess over memory JavaScript can see directly: the simulated driver's
 // pages. Everything runs on one thread there, so program order is the order
 // the producer sees.
-import { RING_OFFSET, STREAM_STRUCT_SIZE } from '../../api/stream-abi.js';
+import { RING_OFFSET, STRUCT_SIZE } from '../../api/device.js';
 import type { RingAccess } from '../backends/device-backend.js';
 import type { StreamGeometry } from './stream-start-struct.js';
 import { getU64, setU64 } from './u64-field.js';
@@ -19,8 +19,8 @@ export function viewRingAccess(memory: Uint8Array, geometry: StreamGeometry): Ri
     records: (slot, count) =>
       new DataView(
         memory.buffer,
-        memory.byteOffset + geometry.dataOffset + slot * STREAM_STRUCT_SIZE.record,
-        count * STREAM_STRUCT_SIZE.record,
+        memory.byteOffset + geometry.dataOffset + slot * STRUCT_SIZE.record,
+        count * STRUCT_SIZE.record,
       ),
   };
 }

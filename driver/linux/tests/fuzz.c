@@ -8,7 +8,9 @@
  * mappings and do random things to them: ioctls with random numbers, sizes
  * and buffers; mmap/munmap (whole and partial), mremap, fork (the child
  * touches the inherited mappings, and is sometimes SIGKILLed), close and
- * reopen, read/pread. Every result must be one the contract allows.
+ * reopen, read/pread; streams started and stopped at random rates, their
+ * rings scribbled on while the producer runs (tail, head, the header),
+ * poll. Every result must be one the contract allows.
  * At the end everything is unmapped and closed and QUERY's totals must be
  * back where they started. Stops after --iterations per thread or --seconds,
  * whichever comes first, and prints "fuzz: N passed, N failed".
@@ -17,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -49,17 +52,19 @@ static struct { unsigned char *addr; size_t len; } maps[MAX_MAPS];
 static int nmaps;
 
 static long iterations_done;
+static long streams_started;	/* STREAM_STARTs that succeeded */
 static long unexpected;
 static long counts[16];
 static volatile int stop;
 
 enum { OP_IOCTL, OP_VALID, OP_MMAP, OP_MUNMAP, OP_MREMAP, OP_FORK, OP_REOPEN,
-       OP_READ, OP_TOUCH, OP_COUNT };
+       OP_READ, OP_TOUCH, OP_STREAM, OP_SCRIBBLE, OP_POLL, OP_COUNT };
 static const char *const op_names[] = { "random-ioctl", "valid-ioctl", "mmap", "munmap",
-					 "mremap", "fork", "reopen", "read", "touch" };
+					 "mremap", "fork", "reopen", "read", "touch",
+					 "stream-ioctl", "scribble", "poll" };
 
 /* How often each op is picked: fork is costly under emulation, so rarer. */
-static const int op_weights[] = { 20, 25, 12, 10, 6, 2, 5, 10, 10 };
+static const int op_weights[] = { 20, 25, 12, 10, 6, 2, 5, 10, 10, 12, 8, 5 };
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -123,7 +128,7 @@ static void op_random_ioctl(int fd, uint64_t *s, unsigned char *scratch, unsigne
 
 	switch (rnd(s) % 4) {
 	case 0:	/* a known number with another size or direction */
-		cmd = _IOC(rnd(s) % 4, 'S', rnd(s) % 4, rnd(s) % 300);
+		cmd = _IOC(rnd(s) % 4, 'S', rnd(s) % 6, rnd(s) % 300);
 		break;
 	case 1:
 		cmd = _IOC(rnd(s) % 4, 'S', rnd(s) % 256, rnd(s) % (1 << 14));
@@ -142,7 +147,8 @@ static void op_random_ioctl(int fd, uint64_t *s, unsigned char *scratch, unsigne
 	if (r != 0 && !(r == -1 && one_of(errno, allowed, 6)))
 		bad("random ioctl", r, errno);
 	else if (r == -1 && errno != ENOTTY && cmd != SHM_IOCTL_QUERY && cmd != SHM_IOCTL_ALLOCATE &&
-		 cmd != SHM_IOCTL_RELEASE && cmd != SHM_IOCTL_INSPECT)
+		 cmd != SHM_IOCTL_RELEASE && cmd != SHM_IOCTL_INSPECT &&
+		 cmd != SHM_IOCTL_STREAM_START && cmd != SHM_IOCTL_STREAM_STOP)
 		bad("unknown ioctl not ENOTTY", r, errno);
 }
 
@@ -202,6 +208,90 @@ static void op_valid_ioctl(int fd, uint64_t *s, unsigned char *scratch, unsigned
 		break;
 	}
 	}
+}
+
+/* STREAM_START with rates around the limits, or STREAM_STOP. */
+static void op_stream(int fd, uint64_t *s, unsigned char *scratch, unsigned char *ro)
+{
+	static const uint32_t rates[] = { 0, 1, 1000, 100000, 1000000, SHM_STREAM_MAX_RATE,
+					  SHM_STREAM_MAX_RATE + 1 };
+	struct shm_stream_start st = { 0 };
+	void *arg;
+	long r;
+	int e;
+
+	if (rnd(s) % 3 == 0) {
+		static const int allowed[] = { ENODATA };
+
+		r = ioctl(fd, SHM_IOCTL_STREAM_STOP);
+		if (r != 0 && !(r == -1 && one_of(errno, allowed, 1)))
+			bad("STREAM_STOP", r, errno);
+		return;
+	}
+	st.rate_hz = rates[rnd(s) % 7];
+	/* Mostly a batch that keeps ticks at or below the maximum tick rate. */
+	st.batch = rnd(s) % 4 ? st.rate_hz / SHM_STREAM_MAX_TICK_HZ + 1 + rnd(s) % 8
+			      : (uint32_t)rnd(s) % (2 * SHM_STREAM_MAX_BATCH);
+	st.event_handle = rnd(s) % 10 ? 0 : rnd(s);
+	arg = rnd(s) % 8 ? (void *)&st : random_arg(s, scratch, ro);
+	r = ioctl(fd, SHM_IOCTL_STREAM_START, arg);
+	e = errno;
+	if (r == 0)
+		__atomic_add_fetch(&streams_started, 1, __ATOMIC_RELAXED);
+	if (r == 0 && arg == &st &&
+	    (st.record_size != sizeof(struct shm_record) || st.data_offset != PAGE ||
+	     st.capacity == 0 || (st.capacity & (st.capacity - 1))))
+		bad("STREAM_START answer", (long)st.capacity, 0);
+	{
+		static const int allowed[] = { EINVAL, EBUSY, ENODATA, EFAULT };
+
+		if (r != 0 && !(r == -1 && one_of(e, allowed, 4)))
+			bad("STREAM_START", r, e);
+	}
+}
+
+/* What a careless or hostile consumer does to a ring it has mapped. */
+static void op_scribble(uint64_t *s)
+{
+	pthread_mutex_lock(&maps_lock);
+	if (nmaps) {
+		int i = rnd(s) % nmaps;
+		struct shm_ring *ring = (struct shm_ring *)maps[i].addr;
+		uint64_t head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+
+		switch (rnd(s) % 6) {
+		case 0:	/* a well-behaved consumer: everything read */
+		case 1:
+			__atomic_store_n(&ring->tail, head, __ATOMIC_RELEASE);
+			break;
+		case 2:	/* near head, maybe past it */
+			__atomic_store_n(&ring->tail, head + rnd(s) % 4 - 2, __ATOMIC_RELEASE);
+			break;
+		case 3:
+			__atomic_store_n(&ring->tail, rnd(s), __ATOMIC_RELEASE);
+			break;
+		case 4:	/* the driver's fields: it must not read them back */
+			ring->head = rnd(s);
+			ring->dropped = rnd(s);
+			ring->state = (uint32_t)rnd(s);
+			break;
+		default:
+			ring->capacity = (uint32_t)rnd(s);
+			ring->data_offset = rnd(s);
+			ring->record_size = (uint32_t)rnd(s);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&maps_lock);
+}
+
+static void op_poll(int fd, uint64_t *s)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r = poll(&p, 1, rnd(s) % 2);
+
+	if (r < 0 || (r == 1 && (p.revents & ~(POLLIN | POLLRDNORM | POLLHUP))))
+		bad("poll", r, r < 0 ? errno : p.revents);
 }
 
 static void op_mmap(int fd, uint64_t *s)
@@ -345,7 +435,8 @@ static void op_read(int fd, uint64_t *s, unsigned char *scratch)
 	off_t off = rnd(s) % 4 ? (off_t)(rnd(s) % (600 * 1024)) : (off_t)(rnd(s) >> 2);
 	ssize_t r = pread(fd, scratch, len, off);
 
-	if (r < 0 && errno != ENODATA && errno != EINVAL)
+	/* A stream's records: EAGAIN on an O_NONBLOCK slot, EIO once faulted. */
+	if (r < 0 && errno != ENODATA && errno != EINVAL && errno != EAGAIN && errno != EIO)
 		bad("pread", r, errno);
 	if (r > (ssize_t)len)
 		bad("pread returned too much", r, 0);
@@ -357,7 +448,9 @@ static void op_reopen(uint64_t *s)
 
 	pthread_rwlock_wrlock(&slots[i].lock);
 	close(slots[i].fd);
-	slots[i].fd = open(SHM_LINUX_DEVICE_PATH, rnd(s) % 5 ? O_RDWR : O_RDONLY);
+	/* Mostly O_NONBLOCK: a blocking read waits for a stream's next record. */
+	slots[i].fd = open(SHM_LINUX_DEVICE_PATH, (rnd(s) % 5 ? O_RDWR : O_RDONLY) |
+			   (rnd(s) % 4 ? O_NONBLOCK : 0));
 	if (slots[i].fd < 0)
 		bad("open", -1, errno);
 	pthread_rwlock_unlock(&slots[i].lock);
@@ -409,6 +502,8 @@ static void *worker(void *arg)
 			op_mremap(&s);
 		} else if (op == OP_TOUCH) {
 			op_touch(&s);
+		} else if (op == OP_SCRIBBLE) {
+			op_scribble(&s);
 		} else if (op == OP_REOPEN) {
 			op_reopen(&s);
 		} else {
@@ -430,6 +525,10 @@ static void *worker(void *arg)
 				op_mmap(fd, &s);
 			else if (op == OP_FORK)
 				op_fork(&s, fd);
+			else if (op == OP_STREAM)
+				op_stream(fd, &s, scratch, ro);
+			else if (op == OP_POLL)
+				op_poll(fd, &s);
 			else
 				op_read(fd, &s, scratch);
 			pthread_rwlock_unlock(&slots[slot].lock);
@@ -496,7 +595,7 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < SLOTS; i++) {
 		pthread_rwlock_init(&slots[i].lock, NULL);
-		slots[i].fd = open(SHM_LINUX_DEVICE_PATH, O_RDWR);
+		slots[i].fd = open(SHM_LINUX_DEVICE_PATH, O_RDWR | (i % 2 ? O_NONBLOCK : 0));
 	}
 	printf("fuzz: %d threads x %ld iterations (or %.0f s), seed %" PRIu64 "\n", threads,
 	       iterations, seconds, seed);
@@ -533,7 +632,7 @@ int main(int argc, char **argv)
 	       stop ? " (time bound reached)" : "");
 	for (int i = 0; i < OP_COUNT; i++)
 		printf(" %s %ld", op_names[i], counts[i]);
-	printf("\n");
+	printf("; %ld streams started\n", streams_started);
 	if (unexpected) {
 		printf("FAIL fuzz: %ld unexpected results (see stderr)\n", unexpected);
 		failures++;

@@ -9,6 +9,9 @@ NODE_CHECK="$T/linux-backend-guest-check.mjs"
 echo "== C client: errno table and lifetime scenarios"
 "$T/client-test"
 
+echo "== C client: streaming (contract section 5)"
+"$T/stream-test"
+
 echo "== fuzzer"
 "$T/fuzz" --threads 4 --iterations "${FUZZ_ITERATIONS:-4000}" --seconds "${FUZZ_SECONDS:-30}"
 

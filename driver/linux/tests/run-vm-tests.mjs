@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The linux-vm test stage: builds the module, the C client, the fuzzer and
-// the Node backend check, boots the Debian kernel under QEMU (e2e/vm/),
+// the streaming client, the Node backend check, boots the Debian kernel under QEMU (e2e/vm/),
 // runs driver/linux/tests/guest-tests.sh as root in the guest, and fails on
 // any WARNING/BUG/Oops/KASAN/general protection line in the guest's kernel log;
 // then e2e/vm/self-test.mjs proves those verdicts can fail.
@@ -64,6 +64,8 @@ const built = [
     execFileSync('node', [join(PROJECT_ROOT, 'driver/linux/scripts/build-module.mjs')], { stdio: ['ignore', 'inherit', 'pipe'] })),
   step('the C client builds (-Wall -Wextra -Werror)', () =>
     execFileSync('gcc', [...cflags, '-o', join(outDir, 'client-test'), join(PROJECT_ROOT, 'driver/linux/tests/client-test.c')])),
+  step('the streaming client builds (-Wall -Wextra -Werror)', () =>
+    execFileSync('gcc', [...cflags, '-o', join(outDir, 'stream-test'), join(PROJECT_ROOT, 'driver/linux/tests/stream-test.c')])),
   step('the fuzzer builds (-Wall -Wextra -Werror)', () =>
     execFileSync('gcc', [...cflags, '-o', join(outDir, 'fuzz'), join(PROJECT_ROOT, 'driver/linux/tests/fuzz.c')])),
 ];
@@ -141,7 +143,7 @@ for (const m of r.output.matchAll(/^([\w-]+): (\d+) passed, (\d+) failed$/gm)) {
   counts.failed += Number(f);
 }
 const fuzz = r.output.match(/^fuzz: (\d+) iterations in ([\d.]+) s/m);
-for (const name of ['client', 'fuzz', 'node-backend', 'module'])
+for (const name of ['client', 'stream', 'fuzz', 'node-backend', 'module'])
   if (!parts[name]) record(false, `the guest printed no result line for ${name}`);
 record(!r.timedOut, r.timedOut ? `timed out after ${values.timeout} s; QEMU killed` : `the guest finished in ${(r.durationMs / 1000).toFixed(0)} s`);
 record(r.exitCode === 0, `the guest script exited ${r.exitCode}`);
@@ -166,6 +168,6 @@ record(
 }
 
 summary(
-  `; scenarios: client ${parts.client ?? 0}, node backend ${parts['node-backend'] ?? 0}, module ${parts.module ?? 0}; ` +
+  `; scenarios: client ${parts.client ?? 0}, stream ${parts.stream ?? 0}, node backend ${parts['node-backend'] ?? 0}, module ${parts.module ?? 0}; ` +
     `fuzz iterations: ${fuzz ? `${fuzz[1]} in ${fuzz[2]} s` : 'none'}`,
 );

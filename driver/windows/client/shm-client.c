@@ -115,25 +115,29 @@ static int finish(const char *suite)
 
 static int run_abi(void)
 {
-	printf("{\"ioctl\":{\"QUERY\":%lu,\"ALLOCATE\":%lu,\"RELEASE\":%lu,\"INSPECT\":%lu},"
-	       "\"size\":{\"deviceInfo\":%u,\"allocate\":%u,\"inspect\":%u},"
+	printf("{\"ioctl\":{\"QUERY\":%lu,\"ALLOCATE\":%lu,\"RELEASE\":%lu,\"INSPECT\":%lu,"
+	       "\"STREAM_START\":%lu,\"STREAM_STOP\":%lu},"
+	       "\"size\":{\"deviceInfo\":%u,\"allocate\":%u,\"inspect\":%u,"
+	       "\"streamStart\":%u,\"ring\":%u,\"record\":%u},"
 	       "\"offset\":{\"deviceInfo\":{\"abiVersion\":%u,\"driverVersion\":%u,\"pageSize\":%u,"
-	       "\"maxSize\":%u,\"totalBytes\":%u,\"allocations\":%u,\"reserved\":%u},"
+	       "\"maxSize\":%u,\"totalBytes\":%u,\"allocations\":%u,\"features\":%u},"
 	       "\"allocate\":{\"size\":%u,\"userAddress\":%u,\"mappedSize\":%u},"
 	       "\"inspect\":{\"offset\":%u,\"count\":%u,\"reserved\":%u,\"values\":%u}},"
 	       "\"abiVersion\":%u,\"driverVersion\":%u,\"inspectMax\":%u,\"seedCount\":%u,"
 	       "\"defaultMaxSize\":%llu,\"defaultTotalCap\":%llu}\n",
 	       (unsigned long)SHM_IOCTL_QUERY, (unsigned long)SHM_IOCTL_ALLOCATE,
 	       (unsigned long)SHM_IOCTL_RELEASE, (unsigned long)SHM_IOCTL_INSPECT,
+	       (unsigned long)SHM_IOCTL_STREAM_START, (unsigned long)SHM_IOCTL_STREAM_STOP,
 	       (unsigned)sizeof(struct shm_device_info), (unsigned)sizeof(struct shm_allocate),
-	       (unsigned)sizeof(struct shm_inspect),
+	       (unsigned)sizeof(struct shm_inspect), (unsigned)sizeof(struct shm_stream_start),
+	       (unsigned)sizeof(struct shm_ring), (unsigned)sizeof(struct shm_record),
 	       (unsigned)offsetof(struct shm_device_info, abi_version),
 	       (unsigned)offsetof(struct shm_device_info, driver_version),
 	       (unsigned)offsetof(struct shm_device_info, page_size),
 	       (unsigned)offsetof(struct shm_device_info, max_size),
 	       (unsigned)offsetof(struct shm_device_info, total_bytes),
 	       (unsigned)offsetof(struct shm_device_info, allocations),
-	       (unsigned)offsetof(struct shm_device_info, reserved),
+	       (unsigned)offsetof(struct shm_device_info, features),
 	       (unsigned)offsetof(struct shm_allocate, size),
 	       (unsigned)offsetof(struct shm_allocate, user_address),
 	       (unsigned)offsetof(struct shm_allocate, mapped_size),
@@ -204,8 +208,8 @@ static int run_contract(void)
 	check(info.page_size == 4096 && info.max_size == SHM_DEFAULT_MAX_SIZE,
 	      "QUERY: page size %llu, max size %llu (the INF's MaxSizeMiB 64)",
 	      (unsigned long long)info.page_size, (unsigned long long)info.max_size);
-	check(info.total_bytes == 0 && info.allocations == 0 && info.reserved == 0,
-	      "QUERY: zero totals (%llu bytes, %u allocations), reserved 0",
+	check(info.total_bytes == 0 && info.allocations == 0 && info.features == 0,
+	      "QUERY: zero totals (%llu bytes, %u allocations), features 0 (no streaming yet)",
 	      (unsigned long long)info.total_bytes, info.allocations);
 
 	/* Buffer sizes come first. */

@@ -1,6 +1,6 @@
 // The Rate (records/s) field: a whole number from 1 to the drivers' maximum,
 // digits with an optional k or M (decimal: 1k = 1000, 1M = 1000000).
-import { SHM_STREAM_MAX_RATE } from '../../../api/stream-abi.js';
+import { SHM_STREAM_MAX_RATE } from '../../../api/device.js';
 import type { Parsed } from './parse-number.js';
 
 const RATE = /^([0-9]+)\s*(k|m)?$/i;

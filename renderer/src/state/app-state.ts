@@ -3,7 +3,7 @@
 // one request at a time. A failed request records the error and keeps
 // everything else (status, the view, the last verification) as it was.
 import type { ApiError, ApiName, Status, Values, Verification } from '../../../api/shared-memory-api.js';
-import { SHM_FEATURE_STREAM } from '../../../api/stream-abi.js';
+import { SHM_FEATURE_STREAM } from '../../../api/device.js';
 
 export type Operation = ApiName;
 

@@ -12,7 +12,7 @@ import type {
   Status,
   StreamStatus,
 } from '../../../api/shared-memory-api.js';
-import { defaultBatch } from '../../../api/stream-abi.js';
+import { defaultBatch } from '../../../api/stream-signal.js';
 import { SEED_VALUES } from '../../../api/device.js';
 
 const PAGE = 4096;
