@@ -89,8 +89,6 @@ export interface StreamChannel {
 
 export interface DeviceBackend {
   readonly kind: BackendKind;
-  /** Producer ticks a second the app asks this driver for by default (DEFAULT_TICK_HZ when absent). */
-  readonly streamTickHz?: number;
   /** Opens the device. Throws a DeviceError ('not-installed', 'access-denied', ...). */
   open(): DeviceHandle;
 }

@@ -158,7 +158,7 @@ export class SharedMemoryService implements SharedMemoryApi {
   startStream(request: ApiRequest<'startStream'>): Promise<ApiResult<Status>> {
     return this.run('startStream', () => {
       const handle = this.openHandle();
-      const batch = request.batch ?? defaultBatch(request.rateHz, this.backend.streamTickHz);
+      const batch = request.batch ?? defaultBatch(request.rateHz);
       // The driver decides (parameters, nothing allocated, one page, a stream
       // already there) and the window shows its answer; a refusal changes nothing.
       const channel = handle.startStream(request.rateHz, batch);

@@ -197,9 +197,6 @@ export function createSimulatedBackend(options: SimulatedBackendOptions = {}): S
     });
   return {
     kind: 'simulated',
-    // Its timer shares the event loop with the consumer and the server: 20
-    // ticks a second ride out a 150 ms stall of a loaded machine.
-    streamTickHz: 20,
     driver,
     open: () => new SimulatedHandle(driver, driver.open()),
   };
