@@ -65,6 +65,7 @@ export function loadLibc(): Libc {
   );
   const munmap = fn('int munmap(void *addr, size_t length)');
   const pread = fn('intptr_t pread(int fd, _Out_ void *buf, size_t count, int64_t offset)');
+  const PollFd = koffi.struct('shm_pollfd', { fd: 'int', events: 'short', revents: 'short' });
   const poll = lib.func('int poll(void *fds, unsigned long nfds, int timeout)');
   const memcpy = fn('void *memcpy(_Out_ void *dest, const void *src, size_t n)');
   // GCC's libatomic carries C11 atomics as plain functions, so JavaScript can
@@ -92,12 +93,13 @@ export function loadLibc(): Libc {
     errno: () => koffi.errno(),
     pollAsync: (fd, timeoutMs) =>
       new Promise((resolve, reject) => {
-        // struct pollfd { int fd; short events; short revents; }
-        const fds = new Uint8Array(8);
-        const view = new DataView(fds.buffer);
-        view.setInt32(0, fd, true);
-        view.setInt16(4, POLLIN, true);
+        // The pollfd lives in native memory until poll returns on koffi's
+        // worker thread: no JavaScript buffer the collector could move or free
+        // while the kernel writes revents into it.
+        const fds: unknown = koffi.alloc(PollFd, 1);
+        koffi.encode(fds, PollFd, { fd, events: POLLIN, revents: 0 });
         poll.async(fds, 1, Math.max(0, Math.round(timeoutMs)), (error: unknown) => {
+          koffi.free(fds);
           if (error) reject(error instanceof Error ? error : new Error('the native wait failed'));
           else resolve();
         });
