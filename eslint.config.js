@@ -34,6 +34,7 @@ export default tseslint.config(
           './tsconfig.renderer.json',
           './e2e/tsconfig.json',
           './e2e/vm-app/tsconfig.json',
+          './e2e/wine-app/tsconfig.json',
           './e2e/wine/tsconfig.json',
         ],
         tsconfigRootDir: import.meta.dirname,

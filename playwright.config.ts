@@ -41,6 +41,20 @@ const vmProject: Project = {
   use: chromiumUse,
 };
 
+// The same window on the real Windows driver: the server in Windows Node and the
+// driver under Wine with its memory manager (e2e/wine-app/). `npm run test:e2e:wine`
+// sets SHAREDMEMORY_E2E_WINE=1 and runs it.
+const wineProject: Project = {
+  name: 'wine',
+  testDir: 'e2e/wine-app',
+  testMatch: '*.wine-spec.ts',
+  outputDir: 'e2e/output/wine-app/test-results',
+  workers: 1,
+  timeout: 180_000,
+  expect: { timeout: 30_000 },
+  use: chromiumUse,
+};
+
 export default defineConfig({
   outputDir: 'e2e/output/test-results',
   fullyParallel: false,
@@ -63,5 +77,7 @@ export default defineConfig({
     },
     // The real-kernel project boots a QEMU guest for minutes: only on request.
     ...(process.env.SHAREDMEMORY_E2E_VM === '1' ? [vmProject] : []),
+    // The same for Windows: a Wine prefix and Windows Node, only on request.
+    ...(process.env.SHAREDMEMORY_E2E_WINE === '1' ? [wineProject] : []),
   ],
 });

@@ -111,5 +111,27 @@ raw.stringOps = {
     read: run('string-op probe, glibc vector loops', native, [...dev, 'read', '5', '1', probeSize], vectorLoops),
   },
 };
+// Streaming: each consumer from the lowest rate up, until it falls a whole ring
+// behind (past that no rate can be kept up with). Drops can also come from the
+// producer's timer running late under emulation, so they do not end the sweep.
+const st = profile.stream;
+const sweep = (consumer) => {
+  const runs = [];
+  for (const rate of st.rates) {
+    const result = run(`stream, ${consumer} consumer at ${rate}/s (C)`, native, [...dev, 'stream', consumer, rate, st.seconds].map(String));
+    runs.push(result);
+    if (result.maxBacklog >= result.capacity) break;
+  }
+  return runs;
+};
+raw.stream = {
+  seconds: st.seconds,
+  sustain: { ring: sweep('ring'), read: sweep('read') },
+  latency: run('stream latency at 1000/s, batch 1 (C)', native, [...dev, 'stream-latency', 1000, 1, st.latencySeconds].map(String)),
+  wakeup: {
+    same: run('eventfd wake-up floor, one CPU (C)', native, ['wakeup', 'same', st.wakeupRounds].map(String)),
+    cross: run('eventfd wake-up floor, across CPUs (C)', native, ['wakeup', 'cross', st.wakeupRounds].map(String)),
+  },
+};
 writeFileSync(values.out, JSON.stringify(raw));
 console.log(`bench: raw results written to ${values.out}`);

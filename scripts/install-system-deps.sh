@@ -17,8 +17,9 @@ packages=(
 	wine64-tools libwine-dev dpkg-dev patch perl
 	# the throw-away test-signing certificate (openssl req)
 	openssl
-	# C test clients and checks
-	gcc make file
+	# C test clients and checks; gcc-multilib builds the 32-bit client (compat_ioctl)
+	# and brings the 32-bit libc the test VM runs it with
+	gcc gcc-multilib make file
 )
 export DEBIAN_FRONTEND=noninteractive
 # apt-get source wine (e2e/wine/ntoskrnl/) needs the source entries of the

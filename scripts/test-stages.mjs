@@ -48,6 +48,11 @@ export const stages = [
     command: 'node e2e/wine/run-wine-tests.mjs',
   },
   {
+    name: 'e2e-wine',
+    description: 'Playwright in /usr/bin/chromium against browser mode in Windows Node under Wine on the real Windows driver (memory manager): flow, driver error, totals from a separate process, no bug check',
+    command: 'npm run --silent test:e2e:wine',
+  },
+  {
     name: 'packaging',
     description: 'electron-builder.yml against its schema, installer.nsh under makensis, ci.yml under actionlint, dist:win/dist:linux fail fast offline',
     command:

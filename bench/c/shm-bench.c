@@ -11,6 +11,15 @@
  *   shm-bench alloc  RUNS WARMUP SIZE...      ALLOCATE+mmap+touch+munmap+RELEASE
  *   shm-bench memset RUNS WARMUP SIZE...      user-space zeroing references
  *   shm-bench read   RUNS WARMUP SIZE...      data path: mapping, pread, memcpy
+ *   shm-bench stream ring|read RATE SECONDS  a stream consumed in place (woken by
+ *                                            poll) or with read(): records, drops,
+ *                                            the consumer's CPU time (getrusage)
+ *   shm-bench stream-latency RATE BATCH SECONDS
+ *                                            timestamp_ns to the consumer, per record
+ *                                            (on CPU 0, where the producer's timer runs)
+ *   shm-bench wakeup same|cross ROUNDS       the floor: one thread waking another
+ *                                            through an eventfd, per round, both on
+ *                                            CPU 0 or on CPUs 0 and 1
  *
  * Options: --device PATH (default /dev/sharedmemory).
  * Exit status: 0 on success, 1 on any failed call or failed check (the message
@@ -20,13 +29,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +77,9 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: shm-bench [--device PATH] query CALLS RUNS WARMUP\n"
 		"       shm-bench [--device PATH] alloc|memset|read RUNS WARMUP SIZE...\n"
+		"       shm-bench [--device PATH] stream ring|read RATE SECONDS\n"
+		"       shm-bench [--device PATH] stream-latency RATE BATCH SECONDS\n"
+		"       shm-bench wakeup same|cross ROUNDS\n"
 		"SIZE in bytes, a positive multiple of 4096.\n");
 	exit(2);
 }
@@ -498,6 +515,252 @@ static void bench_read(uint64_t runs, uint64_t warmup, const uint64_t *sizes, in
 	close(fd);
 }
 
+/* ---- Streaming (CONTRACT.md section 5) ---------------------------------- */
+
+/* A stream on its own fd, mapped: the ring header and the records. */
+struct stream {
+	int fd;
+	struct shm_ring *ring;
+	const struct shm_record *records;
+	uint32_t capacity;
+	uint64_t mapped;
+	uint64_t bad;		/* records that failed verification */
+	uint64_t next_seq;
+};
+
+/* 100 ticks a second where the batch limit allows: late ticks catch up. */
+static uint32_t stream_batch(uint32_t rate)
+{
+	uint32_t batch = (rate + 99) / 100;
+
+	return batch > SHM_STREAM_MAX_BATCH ? SHM_STREAM_MAX_BATCH : batch;
+}
+
+/* A ring holding ~100 ms at @rate (at least 1024 records, at most 2^20). */
+static void stream_open(struct stream *st, uint32_t rate, uint32_t batch)
+{
+	struct shm_stream_start req = { .rate_hz = rate, .batch = batch };
+	uint64_t records = 1024;
+	struct shm_allocate a;
+
+	while (records < rate / 10 && records < (1u << 20))
+		records *= 2;
+	memset(st, 0, sizeof(*st));
+	st->fd = open_device();
+	device_allocate(st->fd, 4096 + records * sizeof(struct shm_record), &a);
+	st->mapped = a.mapped_size;
+	st->ring = map_shared(st->fd, a.mapped_size, PROT_READ | PROT_WRITE);
+	if (ioctl(st->fd, SHM_IOCTL_STREAM_START, &req) < 0)
+		die("SHM_IOCTL_STREAM_START at %u/s, batch %u failed: %s (errno %d)", rate, batch,
+		    strerror(errno), errno);
+	st->records = (const struct shm_record *)((const char *)st->ring + req.data_offset);
+	st->capacity = req.capacity;
+}
+
+static void stream_close(struct stream *st)
+{
+	munmap(st->ring, st->mapped);
+	close(st->fd);
+}
+
+/* What every consumer does with a record: check it is the one it claims. */
+static void stream_verify(struct stream *st, const struct shm_record *r)
+{
+	if (r->sequence < st->next_seq || r->sample != shm_stream_sample(r->sequence) ||
+	    r->check != shm_stream_check(r->sequence, r->sample))
+		st->bad++;
+	st->next_seq = r->sequence + 1;
+}
+
+static uint64_t cpu_ns_of_this_thread(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		die_errno("getrusage(RUSAGE_THREAD)");
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+}
+
+/* Waits for records with poll(), consumes them in place; returns how many. */
+static uint64_t consume_ring(struct stream *st, uint64_t *backlog)
+{
+	struct pollfd p = { .fd = st->fd, .events = POLLIN };
+	uint64_t head, tail;
+
+	if (poll(&p, 1, 100) < 0)
+		die_errno("poll");
+	head = __atomic_load_n(&st->ring->head, __ATOMIC_ACQUIRE);
+	tail = st->ring->tail;
+	if (head - tail > *backlog)
+		*backlog = head - tail;
+	for (uint64_t i = tail; i != head; i++)
+		stream_verify(st, &st->records[i & (st->capacity - 1)]);
+	__atomic_store_n(&st->ring->tail, head, __ATOMIC_RELEASE);
+	return head - tail;
+}
+
+/* One read() of up to @n records into @buf; returns how many. */
+static uint64_t consume_read(struct stream *st, struct shm_record *buf, size_t n,
+			     uint64_t *backlog)
+{
+	/* The backlog as the ring shows it, for the same measure as in place. */
+	uint64_t behind = __atomic_load_n(&st->ring->head, __ATOMIC_ACQUIRE) - st->ring->tail;
+	ssize_t got = read(st->fd, buf, n * sizeof(*buf));
+
+	if (behind > *backlog)
+		*backlog = behind;
+	if (got < 0)
+		die_errno("read of the stream");
+	for (ssize_t i = 0; i < got / (ssize_t)sizeof(*buf); i++)
+		stream_verify(st, &buf[i]);
+	return (uint64_t)got / sizeof(*buf);
+}
+
+static void bench_stream(const char *consumer, uint32_t rate, uint64_t seconds)
+{
+	static struct shm_record buf[4096];
+	uint32_t batch = stream_batch(rate);
+	bool ring = !strcmp(consumer, "ring");
+	uint64_t records = 0, backlog = 0, t0, t1, cpu0, cpu1, until, dropped;
+	struct stream st;
+
+	stream_open(&st, rate, batch);
+	cpu0 = cpu_ns_of_this_thread();
+	t0 = now_ns();
+	until = t0 + seconds * 1000000000ull;
+	while (now_ns() < until)
+		records += ring ? consume_ring(&st, &backlog)
+				: consume_read(&st, buf, sizeof(buf) / sizeof(buf[0]), &backlog);
+	cpu1 = cpu_ns_of_this_thread();
+	t1 = now_ns();
+	if (ioctl(st.fd, SHM_IOCTL_STREAM_STOP) < 0)
+		die_errno("SHM_IOCTL_STREAM_STOP");
+	dropped = __atomic_load_n(&st.ring->dropped, __ATOMIC_ACQUIRE);
+	printf("{\"consumer\":\"%s\",\"rate\":%u,\"batch\":%u,\"capacity\":%u,\"seconds\":%.6f,"
+	       "\"records\":%" PRIu64 ",\"head\":%" PRIu64 ",\"dropped\":%" PRIu64
+	       ",\"maxBacklog\":%" PRIu64 ",\"cpuNs\":%" PRIu64 ",\"badRecords\":%" PRIu64 "}\n",
+	       consumer, rate, batch, st.capacity, (t1 - t0) / 1e9, records,
+	       (uint64_t)st.ring->head, dropped, backlog, cpu1 - cpu0, st.bad);
+	stream_close(&st);
+	if (st.bad)
+		die("%" PRIu64 " records failed verification", st.bad);
+}
+
+/* Runs the calling thread on @cpu only. */
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity to CPU %d failed: %s (errno %d)", cpu, strerror(errno), errno);
+}
+
+/*
+ * Per record: CLOCK_MONOTONIC when the consumer sees it minus timestamp_ns.
+ * START runs on CPU 0, so the producer's hrtimer does too, and the consumer
+ * is woken where it sleeps, as the "same" wake-up floor measures.
+ */
+static void bench_stream_latency(uint32_t rate, uint32_t batch, uint64_t seconds)
+{
+	uint64_t max = (uint64_t)rate * seconds + batch, n = 0, until;
+	uint64_t *lat = xcalloc(max, sizeof(*lat));
+	struct pollfd p;
+	struct stream st;
+
+	pin_to_cpu(0);
+	stream_open(&st, rate, batch);
+	p = (struct pollfd){ .fd = st.fd, .events = POLLIN };
+	until = now_ns() + seconds * 1000000000ull;
+	while (now_ns() < until && n < max) {
+		uint64_t head, tail, seen;
+
+		if (poll(&p, 1, 100) < 0)
+			die_errno("poll");
+		head = __atomic_load_n(&st.ring->head, __ATOMIC_ACQUIRE);
+		seen = now_ns();
+		for (tail = st.ring->tail; tail != head && n < max; tail++) {
+			const struct shm_record *r = &st.records[tail & (st.capacity - 1)];
+
+			stream_verify(&st, r);
+			lat[n++] = seen - r->timestamp_ns;
+		}
+		__atomic_store_n(&st.ring->tail, tail, __ATOMIC_RELEASE);
+	}
+	if (ioctl(st.fd, SHM_IOCTL_STREAM_STOP) < 0)
+		die_errno("SHM_IOCTL_STREAM_STOP");
+	printf("{\"rate\":%u,\"batch\":%u,\"dropped\":%" PRIu64 ",\"badRecords\":%" PRIu64
+	       ",\"latencyNs\":[", rate, batch, (uint64_t)st.ring->dropped, st.bad);
+	for (uint64_t i = 0; i < n; i++)
+		printf("%s%" PRIu64, i ? "," : "", lat[i]);
+	printf("]}\n");
+	stream_close(&st);
+	free(lat);
+	if (st.bad)
+		die("%" PRIu64 " records failed verification", st.bad);
+}
+
+struct wakeup {
+	int ping, pong;
+	int sleeper_cpu;
+	uint64_t rounds;
+	uint64_t sent_ns;	/* written before each ping, read after the wake-up */
+	uint64_t *lat;
+};
+
+/* The sleeper: poll() then read(), as a stream consumer waits. */
+static void *wakeup_sleeper(void *arg)
+{
+	struct wakeup *w = arg;
+	struct pollfd p = { .fd = w->ping, .events = POLLIN };
+	uint64_t v;
+
+	pin_to_cpu(w->sleeper_cpu);
+	for (uint64_t i = 0; i < w->rounds; i++) {
+		if (poll(&p, 1, -1) < 0 || read(w->ping, &v, sizeof(v)) != sizeof(v))
+			die_errno("eventfd read");
+		w->lat[i] = now_ns() - __atomic_load_n(&w->sent_ns, __ATOMIC_ACQUIRE);
+		if (write(w->pong, &v, sizeof(v)) != sizeof(v))
+			die_errno("eventfd write");
+	}
+	return NULL;
+}
+
+/* One-way wake-up through an eventfd, the sleeper idle ~1 ms between rounds. */
+static void bench_wakeup(const char *where, uint64_t rounds)
+{
+	struct wakeup w = { .rounds = rounds, .sleeper_cpu = strcmp(where, "same") ? 1 : 0 };
+	struct timespec gap = { 0, 1000000 };
+	pthread_t th;
+	uint64_t one = 1, v;
+
+	w.ping = eventfd(0, EFD_CLOEXEC);
+	w.pong = eventfd(0, EFD_CLOEXEC);
+	if (w.ping < 0 || w.pong < 0)
+		die_errno("eventfd");
+	w.lat = xcalloc(rounds, sizeof(*w.lat));
+	pin_to_cpu(0);
+	if (pthread_create(&th, NULL, wakeup_sleeper, &w))
+		die("pthread_create failed");
+	for (uint64_t i = 0; i < rounds; i++) {
+		nanosleep(&gap, NULL);
+		__atomic_store_n(&w.sent_ns, now_ns(), __ATOMIC_RELEASE);
+		if (write(w.ping, &one, sizeof(one)) != sizeof(one) ||
+		    read(w.pong, &v, sizeof(v)) != sizeof(v))
+			die_errno("eventfd ping-pong");
+	}
+	pthread_join(th, NULL);
+	printf("{\"where\":\"%s\",\"rounds\":%" PRIu64 ",\"latencyNs\":[", where, rounds);
+	for (uint64_t i = 0; i < rounds; i++)
+		printf("%s%" PRIu64, i ? "," : "", w.lat[i]);
+	printf("]}\n");
+	free(w.lat);
+	close(w.ping);
+	close(w.pong);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t sizes[MAX_SIZES];
@@ -531,6 +794,20 @@ int main(int argc, char **argv)
 			bench_memset(runs, warmup, sizes, n);
 		else
 			bench_read(runs, warmup, sizes, n);
+	} else if (!strcmp(cmd, "stream")) {
+		if (argc - i != 3 || (strcmp(argv[i], "ring") && strcmp(argv[i], "read")))
+			usage();
+		bench_stream(argv[i], parse_u64(argv[i + 1], "RATE", 1),
+			     parse_u64(argv[i + 2], "SECONDS", 1));
+	} else if (!strcmp(cmd, "stream-latency")) {
+		if (argc - i != 3)
+			usage();
+		bench_stream_latency(parse_u64(argv[i], "RATE", 1), parse_u64(argv[i + 1], "BATCH", 1),
+				     parse_u64(argv[i + 2], "SECONDS", 1));
+	} else if (!strcmp(cmd, "wakeup")) {
+		if (argc - i != 2 || (strcmp(argv[i], "same") && strcmp(argv[i], "cross")))
+			usage();
+		bench_wakeup(argv[i], parse_u64(argv[i + 1], "ROUNDS", 1));
 	} else {
 		usage();
 	}

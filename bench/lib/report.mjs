@@ -1,5 +1,6 @@
 // The bench's human-readable table (markdown, printed and put in bench/README.md).
 import { formatBytes } from './svg-plot.mjs';
+import { streamingFindings, streamingTable } from './streaming-report.mjs';
 
 const f = (v, digits = 3) => (v === null || v === undefined ? '—' : Number(v).toPrecision(digits));
 const us = (ns) => f(ns / 1e3);
@@ -87,6 +88,8 @@ export function markdownTable(r) {
   }
   lines.push('');
 
+  lines.push(streamingTable(r.streaming));
+
   const so = r.stringOps;
   lines.push(
     `**Emulation note.** TCG runs \`rep movsb\`/\`rep stosb\` one element at a time. At ${formatBytes(so.size)}, glibc's memset is ` +
@@ -151,5 +154,6 @@ export function findings(r) {
       `UI: Fill view to painted values took ${f(ui.simulated.paintedMedianMs)} ms (p95 ${f(ui.simulated.paintedP95Ms)}) with the simulated driver ` +
         `and ${f(ui.vm.paintedMedianMs)} ms (p95 ${f(ui.vm.paintedP95Ms)}) with the module in the emulated guest.`,
     );
+  out.push(...streamingFindings(r.streaming));
   return out.map((line) => `- ${line}`).join('\n');
 }

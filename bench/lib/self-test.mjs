@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { linearFit, quantile, summarize } from './stats.mjs';
 import { expectedPatternSum, fillPattern, sum32 } from './checksum.mjs';
+import { consumerSweep } from './streaming-summary.mjs';
 
 export function selfTest() {
   const checks = [];
@@ -30,6 +31,16 @@ export function selfTest() {
     threw = true;
   }
   check('stats: no samples is an error, not a number', threw);
+
+  const run = (rate, records, dropped, maxBacklog) => ({ rate, batch: 1, capacity: 1024, seconds: 1, records, dropped, maxBacklog, cpuNs: records * 100 });
+  const swept = consumerSweep([run(10, 9, 1, 3), run(100, 100, 0, 5), run(1000, 900, 50, 1024)]);
+  const none = consumerSweep([run(10, 5, 3, 1024)]);
+  check(
+    'streaming: sustained = highest rate with no drop, kept up = highest with the backlog below the ring; CPU per record is CPU / records',
+    swept.sustainedRate === 100 && swept.keptUpRate === 100 && none.sustainedRate === null && none.keptUpRate === null &&
+      swept.runs[0].keptUp && !swept.runs[2].keptUp && swept.runs[2].cpuNsPerRecord === 100,
+    `sustained ${swept.sustainedRate}, kept up ${swept.keptUpRate}; ${none.sustainedRate}, ${none.keptUpRate}`,
+  );
 
   const words = new Uint32Array(3 * 4096 / 4);
   fillPattern(words);
@@ -63,6 +74,10 @@ export function cliTest(nativePath, nodeBenchPath) {
     { args: ['query', '0', '1', '1'], code: 2, message: /CALLS must be an integer >= 1/ },
     { args: ['read', '3', '1', '-4096'], code: 2, message: /SIZE must be an integer/ },
     { args: ['frobnicate'], code: 2, message: /usage: shm-bench/ },
+    { args: ['stream', 'mmap', '1000', '5'], code: 2, message: /usage: shm-bench/ },
+    { args: ['stream', 'ring', '0', '5'], code: 2, message: /RATE must be an integer >= 1/ },
+    { args: ['wakeup', 'same', 'lots'], code: 2, message: /ROUNDS must be an integer >= 1/ },
+    { args: ['wakeup', 'elsewhere', '10'], code: 2, message: /usage: shm-bench/ },
     { args: ['--device', '/nonexistent/sharedmemory', 'query', '1', '1', '0'], code: 1, message: /open \/nonexistent\/sharedmemory failed: No such file or directory/ },
   ];
   for (const c of cases) {

@@ -3,6 +3,7 @@
 // bandwidths, ratios and the targets.
 import { linearFit, quantile, summarize } from './stats.mjs';
 import { expectedPatternSum } from './checksum.mjs';
+import { streamingSummary, streamingTargets } from './streaming-summary.mjs';
 
 /** Per-call latency over all runs pooled, and the spread of the per-run medians. */
 function latency(runs, timerOverheadNs) {
@@ -201,7 +202,8 @@ export function buildResults({ raw, ui, meta }) {
     dataPath: dataPath(raw.read),
     ui: { simulated: uiSummary(ui.simulated), vm: uiSummary(ui.vm) },
     stringOps: stringOps(raw.stringOps),
+    streaming: streamingSummary(raw.stream),
   };
-  results.targets = targets(results);
+  results.targets = [...targets(results), ...streamingTargets(results.streaming)];
   return results;
 }

@@ -1,6 +1,8 @@
 // Structure and sanity checks on a results.json: every figure present,
 // positive and finite, orderings that must hold (p99 >= median), plots
 // well-formed. The bench-quick test stage fails on any of them.
+import { validateStreaming } from './streaming-validate.mjs';
+
 const finitePositive = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
 export function validateResults(r, { svgs = {} } = {}) {
@@ -61,7 +63,8 @@ export function validateResults(r, { svgs = {} } = {}) {
 
   const so = r.stringOps ?? {};
   check('string-op probe: rep and vector timings positive', [so.memsetRepNs, so.memsetVectorNs, so.memcpyRepNs, so.memcpyVectorNs].every(finitePositive));
-  check('targets: four, each with a verdict or a reason', (r.targets ?? []).length === 4 && r.targets.every((t) => typeof t.met === 'boolean' || (t.met === null && t.note)));
+  validateStreaming(r.streaming, check);
+  check('targets: six, each with a verdict or a reason', (r.targets ?? []).length === 6 && r.targets.every((t) => typeof t.met === 'boolean' || (t.met === null && t.note)));
   check('kernel log: no WARNING/BUG/Oops in the guest', Array.isArray(r.kernelProblems) && r.kernelProblems.length === 0, (r.kernelProblems ?? []).join(' | '));
 
   for (const [name, svg] of Object.entries(svgs)) {

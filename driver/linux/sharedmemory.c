@@ -19,7 +19,9 @@
  *    drop references; the pages go with the last one, in whatever context
  *    that is. QUERY counts a buffer until then.
  *  - Access control is the device node's mode and group (a udev rule), not
- *    an SDDL on the device object.
+ *    an SDDL on the device object. The commands that change what a file
+ *    holds need it open for reading and writing, as the Windows control
+ *    codes' access bits demand.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -62,9 +64,20 @@ static u32 shm_allocations;
  */
 struct shm_buffer {
 	struct kref ref;
-	void *vaddr;		/* vmalloc_user(): zeroed, VM_USERMAP */
+	void *vaddr;		/* __vmalloc(SHM_GFP): contiguous kernel mapping */
 	size_t size;		/* whole pages */
 };
+
+/*
+ * Zeroed, so no old kernel data ever reaches user space; charged to the
+ * caller's memory cgroup (__GFP_ACCOUNT). Past the cgroup's limit, or with
+ * memory short, the allocation fails and ALLOCATE says ENOMEM, rather than
+ * waking the OOM killer (__GFP_RETRY_MAYFAIL); the caller hears of it, so
+ * the log does not (__GFP_NOWARN). vmalloc_user() cannot take these flags,
+ * so the mapping has no VM_USERMAP and shm_mmap() inserts the pages itself.
+ */
+#define SHM_GFP (GFP_KERNEL | __GFP_ZERO | __GFP_ACCOUNT | \
+		 __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 struct shm_stream;	/* the streaming section below */
 
@@ -110,11 +123,10 @@ static struct shm_buffer *shm_buffer_create(size_t size)
 
 	if (!shm_reserve(size))
 		return NULL;
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		goto unreserve;
-	/* Zeroed, so no old kernel data ever reaches user space. */
-	buf->vaddr = vmalloc_user(size);
+	buf->vaddr = __vmalloc(size, SHM_GFP);
 	if (!buf->vaddr)
 		goto free_buf;
 	buf->size = size;
@@ -501,26 +513,45 @@ static void shm_stream_fault(struct shm_file *sf, struct shm_buffer *buf)
 	mutex_unlock(&sf->lock);
 }
 
+/*
+ * read() works from the buffer it holds a reference on, never from what
+ * struct shm_stream points at now: RELEASE, ALLOCATE and START may replace
+ * the stream meanwhile, and the ring's size is derived from @buf itself.
+ */
+struct shm_ring_view {
+	struct shm_ring *ring;
+	struct shm_record *records;
+	u32 capacity;
+};
+
+static void shm_ring_view_of(struct shm_ring_view *v, struct shm_buffer *buf)
+{
+	v->ring = buf->vaddr;
+	v->records = buf->vaddr + PAGE_SIZE;
+	v->capacity = shm_stream_capacity(buf);
+}
+
 /* Whether a reader waiting on @buf's stream has something to look at. */
-static bool shm_stream_wake_reader(struct shm_stream *s, struct shm_buffer *buf)
+static bool shm_stream_wake_reader(struct shm_stream *s, struct shm_buffer *buf,
+				   const struct shm_ring_view *v)
 {
 	return READ_ONCE(s->buf) != buf ||
 	       READ_ONCE(s->state) != SHM_RING_RUNNING ||
-	       READ_ONCE(s->head) != READ_ONCE(s->ring->tail);
+	       READ_ONCE(s->head) != READ_ONCE(v->ring->tail);
 }
 
 /* Copies records tail..tail+n-1 out of the ring, in at most two pieces. */
-static int shm_stream_copy_out(struct shm_stream *s, char __user *ubuf,
+static int shm_stream_copy_out(const struct shm_ring_view *v, char __user *ubuf,
 			       u64 tail, u64 n)
 {
-	u32 first = tail & (s->capacity - 1);
-	u64 part = min_t(u64, n, s->capacity - first);
+	u32 first = tail & (v->capacity - 1);
+	u64 part = min_t(u64, n, v->capacity - first);
 	size_t rsize = sizeof(struct shm_record);
 
-	if (copy_to_user(ubuf, &s->records[first], part * rsize))
+	if (copy_to_user(ubuf, &v->records[first], part * rsize))
 		return -EFAULT;
 	if (part < n &&
-	    copy_to_user(ubuf + part * rsize, s->records, (n - part) * rsize))
+	    copy_to_user(ubuf + part * rsize, v->records, (n - part) * rsize))
 		return -EFAULT;
 	return 0;
 }
@@ -534,12 +565,14 @@ static ssize_t shm_stream_read(struct shm_file *sf, struct shm_buffer *buf,
 			       struct file *file, char __user *ubuf, size_t count)
 {
 	struct shm_stream *s = sf->stream;
+	struct shm_ring_view v;
 	u64 head, tail, n;
 	u32 state;
 	ssize_t ret;
 
 	if (count < sizeof(struct shm_record))
 		return -EINVAL;
+	shm_ring_view_of(&v, buf);
 	if (mutex_lock_interruptible(&s->read_lock))
 		return -ERESTARTSYS;
 	for (;;) {
@@ -547,27 +580,31 @@ static ssize_t shm_stream_read(struct shm_file *sf, struct shm_buffer *buf,
 		state = smp_load_acquire(&s->state);
 		/* Head after the records it covers (the producer's release). */
 		head = smp_load_acquire(&s->head);
-		tail = READ_ONCE(s->ring->tail);
+		tail = READ_ONCE(v.ring->tail);
+		if (READ_ONCE(s->buf) != buf) {
+			ret = 0;	/* released: this stream is over */
+			break;
+		}
 		if (state == SHM_RING_FAULTED) {
 			ret = -EIO;
 			break;
 		}
-		if (shm_stream_tail_broken(s, head, tail)) {
+		if (tail > head || head - tail > v.capacity) {
 			shm_stream_fault(sf, buf);
 			ret = -EIO;
 			break;
 		}
 		if (head != tail) {
 			n = min_t(u64, head - tail, count / sizeof(struct shm_record));
-			ret = shm_stream_copy_out(s, ubuf, tail, n);
+			ret = shm_stream_copy_out(&v, ubuf, tail, n);
 			if (!ret) {
 				/* The slots are copied before the producer may reuse them. */
-				smp_store_release(&s->ring->tail, tail + n);
+				smp_store_release(&v.ring->tail, tail + n);
 				ret = n * sizeof(struct shm_record);
 			}
 			break;
 		}
-		if (state != SHM_RING_RUNNING || READ_ONCE(s->buf) != buf) {
+		if (state != SHM_RING_RUNNING) {
 			ret = 0;	/* the stream ended and everything was read */
 			break;
 		}
@@ -576,7 +613,7 @@ static ssize_t shm_stream_read(struct shm_file *sf, struct shm_buffer *buf,
 			break;
 		}
 		mutex_unlock(&s->read_lock);
-		if (wait_event_interruptible(s->wait, shm_stream_wake_reader(s, buf)))
+		if (wait_event_interruptible(s->wait, shm_stream_wake_reader(s, buf, &v)))
 			return -ERESTARTSYS;
 		if (mutex_lock_interruptible(&s->read_lock))
 			return -ERESTARTSYS;
@@ -643,7 +680,9 @@ static long shm_ioctl_inspect(struct shm_file *sf, void __user *arg)
 		ret = -EFAULT;
 		goto out;
 	}
-	if (req->count == 0 || req->count > SHM_INSPECT_MAX || req->offset % 2) {
+	/* reserved must be zero, so it can carry meaning later without a new ABI. */
+	if (req->count == 0 || req->count > SHM_INSPECT_MAX || req->offset % 2 ||
+	    req->reserved) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -671,10 +710,33 @@ out:
 	return ret;
 }
 
+/*
+ * The commands that change what the file holds need it open for reading and
+ * writing, like the Windows control codes' access bits; the others work on a
+ * read-only file too.
+ */
+static bool shm_cmd_needs_rdwr(unsigned int cmd)
+{
+	switch (cmd) {
+	case SHM_IOCTL_ALLOCATE:
+	case SHM_IOCTL_RELEASE:
+	case SHM_IOCTL_STREAM_START:
+	case SHM_IOCTL_STREAM_STOP:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static long shm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct shm_file *sf = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	const fmode_t rdwr = FMODE_READ | FMODE_WRITE;
+
+	/* Before any other check: EBADF, as write() on a read-only fd. */
+	if (shm_cmd_needs_rdwr(cmd) && (file->f_mode & rdwr) != rdwr)
+		return -EBADF;
 
 	/* The size is part of each number, so a short struct is an unknown cmd. */
 	switch (cmd) {
@@ -739,10 +801,57 @@ static void shm_vm_close(struct vm_area_struct *vma)
 	shm_buffer_put(vma->vm_private_data);
 }
 
+/*
+ * A page whose PTE is gone (MADV_DONTNEED) maps the same page back: the
+ * buffer's pages never move while it lives.
+ */
+static vm_fault_t shm_vm_fault(struct vm_fault *vmf)
+{
+	struct shm_buffer *buf = vmf->vma->vm_private_data;
+	struct page *page;
+
+	if (vmf->pgoff >= buf->size >> PAGE_SHIFT)
+		return VM_FAULT_SIGBUS;
+	page = vmalloc_to_page(buf->vaddr + (vmf->pgoff << PAGE_SHIFT));
+	get_page(page);		/* the new PTE's; unmapping drops it */
+	vmf->page = page;
+	return 0;
+}
+
 static const struct vm_operations_struct shm_vm_ops = {
 	.open = shm_vm_open,
 	.close = shm_vm_close,
+	.fault = shm_vm_fault,
 };
+
+/* Pages per vm_insert_pages() call: a small array on the stack. */
+#define SHM_INSERT_BATCH 32
+
+/* Maps the whole VMA now, in batches, so first touches do not fault. */
+static int shm_insert_pages(struct vm_area_struct *vma, struct shm_buffer *buf)
+{
+	struct page *pages[SHM_INSERT_BATCH];
+	unsigned long npages = vma_pages(vma);
+	unsigned long done = 0;
+
+	while (done < npages) {
+		unsigned long batch = min_t(unsigned long, npages - done,
+					    SHM_INSERT_BATCH);
+		unsigned long left = batch;	/* out: pages not inserted */
+		unsigned long i;
+		int ret;
+
+		for (i = 0; i < batch; i++)
+			pages[i] = vmalloc_to_page(buf->vaddr +
+						   ((done + i) << PAGE_SHIFT));
+		ret = vm_insert_pages(vma, vma->vm_start + (done << PAGE_SHIFT),
+				      pages, &left);
+		if (ret)
+			return ret;
+		done += batch;
+	}
+	return 0;
+}
 
 static int shm_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -762,12 +871,17 @@ static int shm_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = -EINVAL;
 		goto put;
 	}
-	/* Inserts the pages now; sets VM_DONTEXPAND so mremap cannot grow it. */
-	ret = remap_vmalloc_range(vma, buf->vaddr, 0);
-	if (ret)
-		goto put;
+	/* mremap cannot grow it; core dumps leave it out. */
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_private_data = buf;	/* keeps the reference taken above */
 	vma->vm_ops = &shm_vm_ops;
+	/*
+	 * On failure the caller unmaps what was inserted and calls no
+	 * ->close, so the reference is ours to put.
+	 */
+	ret = shm_insert_pages(vma, buf);
+	if (ret)
+		goto put;
 	return 0;
 put:
 	shm_buffer_put(buf);

@@ -12,10 +12,11 @@
 // into a file; ttyS1 carries the command's stdout and stderr to onOutput.
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kernelVersion } from '../../driver/linux/scripts/kernel-version.mjs';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const MODULE_PATH = join(PROJECT_ROOT, 'dist/driver/linux/sharedmemory.ko');
@@ -46,32 +47,6 @@ const NET_MODULES = [
   'kernel/drivers/net/net_failover.ko',
   'kernel/drivers/net/virtio_net.ko',
 ];
-
-function versionOf(headersDir) {
-  return headersDir.replace(/\/+$/, '').split('/').pop().replace(/^linux-headers-/, '');
-}
-
-/**
- * The kernel the module is built for: $KDIR's, else the newest installed
- * linux-headers-*-amd64 that has a matching /boot/vmlinuz.
- */
-export function kernelVersion() {
-  if (process.env.KDIR) {
-    // /lib/modules/<ver>/build is a link to /usr/src/linux-headers-<ver>.
-    const version = versionOf(realpathSync(process.env.KDIR));
-    if (!existsSync(`/boot/vmlinuz-${version}`))
-      throw new Error(`KDIR=${process.env.KDIR} is kernel ${version}, but /boot/vmlinuz-${version} is missing`);
-    return version;
-  }
-  const versions = readdirSync('/usr/src')
-    .filter((d) => /^linux-headers-.*-amd64$/.test(d))
-    .map(versionOf)
-    .filter((v) => existsSync(`/boot/vmlinuz-${v}`))
-    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  if (versions.length === 0)
-    throw new Error('no linux-headers-*-amd64 with a matching /boot/vmlinuz-*: install linux-image-amd64 and linux-headers-amd64');
-  return versions.at(-1);
-}
 
 function shellQuote(s) {
   return `'${String(s).replace(/'/g, `'\\''`)}'`;

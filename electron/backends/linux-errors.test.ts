@@ -21,6 +21,12 @@ describe('errnoError', () => {
     ['open', E.EACCES, 'access-denied', 'EACCES'],
     ['open', E.EPERM, 'access-denied', 'EPERM'],
     ['query', E.EBADF, 'handle-closed', 'EBADF'],
+    ['inspect', E.EBADF, 'handle-closed', 'EBADF'],
+    // ALLOCATE, RELEASE, STREAM_START and STREAM_STOP on an fd not open O_RDWR (2026-11-29).
+    ['allocate', E.EBADF, 'access-denied', 'EBADF'],
+    ['release', E.EBADF, 'access-denied', 'EBADF'],
+    ['stream-start', E.EBADF, 'access-denied', 'EBADF'],
+    ['stream-stop', E.EBADF, 'access-denied', 'EBADF'],
     // CONTRACT.md 5.3: read on a faulted stream is EIO; elsewhere EIO is just an OS error.
     ['read-copy', E.EIO, 'stream-faulted', 'EIO'],
     ['inspect', E.EIO, 'os-error', 'EIO'],
@@ -48,6 +54,12 @@ describe('errnoError', () => {
     expect(errnoError('allocate', E.EBUSY).hint).toMatch(/Release/);
     expect(errnoError('inspect', E.ENODATA).hint).toMatch(/Allocate/);
     expect(errnoError('allocate', E.ENOMEM).hint).toMatch(/total_cap_mib/);
+  });
+
+  it('says ALLOCATE and RELEASE need the device open for reading and writing on EBADF', () => {
+    expect(errnoError('allocate', E.EBADF).hint).toMatch(/reading and writing \(O_RDWR\)/);
+    expect(errnoError('release', E.EBADF).hint).toMatch(/restart the app/);
+    expect(errnoError('query', E.EBADF).hint).toBe('');
   });
 
   it('does not call a missing file after open a missing driver', () => {

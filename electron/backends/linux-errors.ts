@@ -20,6 +20,15 @@ const LOAD_HINT =
 const GROUP_HINT =
   'Add yourself to the group sharedmemory (sudo usermod -aG sharedmemory $USER), ' +
   'then log out and in again';
+const READ_WRITE_HINT =
+  'Allocating and releasing need the device open for reading and writing (O_RDWR); ' +
+  'this handle is not, or is no longer open: restart the app to reopen the device';
+
+/**
+ * The operations the module refuses with EBADF, before any other check, on an
+ * fd not open for both reading and writing (CONTRACT.md section 3).
+ */
+export const NEEDS_READ_WRITE: ReadonlySet<DeviceOperation> = new Set(['allocate', 'release', 'stream-start', 'stream-stop']);
 
 function classify(
   operation: DeviceOperation,
@@ -54,7 +63,9 @@ function classify(
         hint: 'The loaded module does not match this app; load the module that ships with it',
       };
     case 'EBADF':
-      return { kind: 'handle-closed' };
+      return NEEDS_READ_WRITE.has(operation)
+        ? { kind: 'access-denied', hint: READ_WRITE_HINT }
+        : { kind: 'handle-closed' };
     case 'EAGAIN':
       return { kind: 'would-block' };
     case 'EIO':

@@ -348,6 +348,8 @@ describe.each(['linux', 'windows'] as const)('every row of the error table as th
     ['nothing-allocated', flavour === 'linux' ? 'ENODATA, 61' : 'ERROR_BAD_COMMAND, 22'],
     ['no-resources', flavour === 'linux' ? 'ENOMEM, 12' : 'ERROR_NO_SYSTEM_RESOURCES, 1450'],
     ['unknown-request', flavour === 'linux' ? 'ENOTTY, 25' : 'ERROR_INVALID_FUNCTION, 1'],
+    // A handle not open for reading and writing (2026-11-29).
+    ['access-denied', flavour === 'linux' ? 'EBADF, 9' : 'ERROR_ACCESS_DENIED, 5'],
   ] as const;
 
   it.each(rows)('%s: what failed, the OS error, what to do', async (row, os) => {

@@ -18,6 +18,7 @@ const EXPECTED: Record<OsFlavour, Record<string, [string, number]>> = {
     'nothing-allocated': ['ENODATA', 61],
     'no-resources': ['ENOMEM', 12],
     'unknown-request': ['ENOTTY', 25],
+    'access-denied': ['EBADF', 9],
   },
   windows: {
     'invalid-parameter': ['ERROR_INVALID_PARAMETER', 87],
@@ -26,6 +27,7 @@ const EXPECTED: Record<OsFlavour, Record<string, [string, number]>> = {
     'nothing-allocated': ['ERROR_BAD_COMMAND', 22],
     'no-resources': ['ERROR_NO_SYSTEM_RESOURCES', 1450],
     'unknown-request': ['ERROR_INVALID_FUNCTION', 1],
+    'access-denied': ['ERROR_ACCESS_DENIED', 5],
   },
 };
 
@@ -35,11 +37,12 @@ const allocateBytes = (size: bigint): Uint8Array => {
   return bytes;
 };
 
-const inspectBytes = (offset: bigint, count: number): Uint8Array => {
+const inspectBytes = (offset: bigint, count: number, reserved = 0): Uint8Array => {
   const bytes = new Uint8Array(STRUCT_SIZE.inspect);
   const view = new DataView(bytes.buffer);
   view.setBigUint64(0, offset, true);
   view.setUint32(8, count, true);
+  view.setUint32(12, reserved, true);
   return bytes;
 };
 
@@ -194,6 +197,17 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
       expectRow(caughtDeviceError(() => handle.inspect(1, 1)), 'invalid-parameter');
     });
 
+    it.each([1, 0x8000_0000, 0xffff_ffff])('with reserved %i is an invalid parameter, before the state is looked at', (reserved) => {
+      const { driver } = setup();
+      const file = driver.open();
+      const reply = new Uint8Array(STRUCT_SIZE.inspect);
+      expectRow(caughtDeviceError(() => file.ioctl(codes.INSPECT, inspectBytes(0n, 1, reserved), reply)), 'invalid-parameter');
+      file.ioctl(codes.ALLOCATE, allocateBytes(4096n), new Uint8Array(STRUCT_SIZE.allocate));
+      expectRow(caughtDeviceError(() => file.ioctl(codes.INSPECT, inspectBytes(0n, 1, reserved), reply)), 'invalid-parameter');
+      expect(file.ioctl(codes.INSPECT, inspectBytes(0n, 1), reply)).toBe(STRUCT_SIZE.inspect);
+      expect(new DataView(reply.buffer).getUint16(16, true)).toBe(SEED_VALUES[0]);
+    });
+
     it('needs full shm_inspect buffers, checked before parameters', () => {
       const { driver } = setup();
       const file = driver.open();
@@ -201,6 +215,33 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
       const short = new Uint8Array(STRUCT_SIZE.inspect - 1);
       expectRow(caughtDeviceError(() => file.ioctl(codes.INSPECT, short, full)), 'buffer-too-small');
       expectRow(caughtDeviceError(() => file.ioctl(codes.INSPECT, inspectBytes(0n, 0), short)), 'buffer-too-small');
+    });
+  });
+
+  describe.each(['read-only', 'write-only'] as const)('a %s handle', (access) => {
+    it('gets ALLOCATE and RELEASE refused before any other check, and nothing changes', () => {
+      const { driver } = setup();
+      const file = driver.open(access);
+      const out = new Uint8Array(STRUCT_SIZE.allocate);
+      expectRow(caughtDeviceError(() => file.ioctl(codes.ALLOCATE, allocateBytes(4096n), out)), 'access-denied');
+      // Not the buffer row, the parameter row or the state row: access comes first.
+      expectRow(caughtDeviceError(() => file.ioctl(codes.ALLOCATE, null, null)), 'access-denied');
+      expectRow(caughtDeviceError(() => file.ioctl(codes.ALLOCATE, allocateBytes(0n), out)), 'access-denied');
+      expectRow(caughtDeviceError(() => file.ioctl(codes.RELEASE, null, null)), 'access-denied');
+      expect(driver.totals).toEqual({ totalBytes: 0, allocations: 0 });
+    });
+
+    it('still answers QUERY and INSPECT', () => {
+      const { driver } = setup();
+      const file = driver.open(access);
+      expect(file.ioctl(codes.QUERY, null, new Uint8Array(STRUCT_SIZE.deviceInfo))).toBe(STRUCT_SIZE.deviceInfo);
+      expectRow(caughtDeviceError(() => file.ioctl(codes.INSPECT, inspectBytes(0n, 1), new Uint8Array(STRUCT_SIZE.inspect))), 'nothing-allocated');
+    });
+
+    it('carries the real backend\'s hint', () => {
+      const { driver } = setup();
+      const error = caughtDeviceError(() => driver.open(access).ioctl(codes.RELEASE, null, null));
+      expect(error.hint).toMatch(flavour === 'linux' ? /reading and writing \(O_RDWR\)/ : /sc query SharedMemory/);
     });
   });
 

@@ -35,6 +35,16 @@ import {
 
 export type OsFlavour = 'linux' | 'windows';
 
+/** What a handle was opened for (O_RDWR / O_RDONLY / O_WRONLY, GENERIC_READ | GENERIC_WRITE ...). */
+export type HandleAccess = 'read-write' | 'read-only' | 'write-only';
+
+/**
+ * The control codes a handle must be open for both reading and writing to
+ * use; on any other handle they fail before any other check (CONTRACT.md
+ * section 3, 2026-11-29): EBADF on Linux, ERROR_ACCESS_DENIED on Windows.
+ */
+export const NEEDS_READ_WRITE: ReadonlySet<IoctlName> = new Set(['ALLOCATE', 'RELEASE', 'STREAM_START', 'STREAM_STOP']);
+
 export const SIMULATED_PAGE_SIZE = 4096;
 
 /** The OS error each row of the contract's error table produces, per flavour. */
@@ -48,7 +58,8 @@ type ErrorRow =
   | 'end-of-file'
   | 'handle-closed'
   | 'would-block'
-  | 'stream-faulted';
+  | 'stream-faulted'
+  | 'access-denied';
 
 /** A Win32 error by name, its number from the Windows backend's table. */
 const win32 = (name: keyof typeof WIN32_ERROR): { name: string; code: number } => ({ name, code: WIN32_ERROR[name] });
@@ -66,6 +77,8 @@ const OS_ERRORS: Record<OsFlavour, Record<ErrorRow, { name: string; code: number
     'handle-closed': { name: 'EBADF', code: 9 },
     'would-block': { name: 'EAGAIN', code: 11 },
     'stream-faulted': { name: 'EIO', code: 5 },
+    // As write() on a read-only fd.
+    'access-denied': { name: 'EBADF', code: 9 },
   },
   windows: {
     'invalid-parameter': win32('ERROR_INVALID_PARAMETER'),
@@ -79,6 +92,8 @@ const OS_ERRORS: Record<OsFlavour, Record<ErrorRow, { name: string; code: number
     // ReadFile with nothing unread returns 0 bytes on Windows; never an error.
     'would-block': win32('ERROR_HANDLE_EOF'),
     'stream-faulted': win32('ERROR_IO_DEVICE'),
+    // The I/O manager checks the control code's access bits against the handle.
+    'access-denied': win32('ERROR_ACCESS_DENIED'),
   },
 };
 
@@ -93,6 +108,7 @@ const ROW_KIND: Record<ErrorRow, DeviceErrorKind> = {
   'handle-closed': 'handle-closed',
   'would-block': 'would-block',
   'stream-faulted': 'stream-faulted',
+  'access-denied': 'access-denied',
 };
 
 /** The error a real driver of this flavour gives, with the real backends' hints. */
@@ -182,9 +198,9 @@ export class SimulatedDriver {
     return this.events.get(handle) ?? null;
   }
 
-  /** Opens a handle (CreateFile / open). */
-  open(): SimulatedFile {
-    return new SimulatedFile(this, this.nextHandleId++);
+  /** Opens a handle (CreateFile / open), for reading and writing unless told otherwise. */
+  open(access: HandleAccess = 'read-write'): SimulatedFile {
+    return new SimulatedFile(this, this.nextHandleId++, access);
   }
 
   get totals(): { totalBytes: number; allocations: number } {
@@ -276,6 +292,7 @@ export class SimulatedFile {
   constructor(
     private readonly driver: SimulatedDriver,
     readonly id: number,
+    readonly access: HandleAccess,
   ) {
     this.codes = driver.flavour === 'linux' ? LINUX_IOCTL : WINDOWS_IOCTL;
     this.userAddress = ADDRESS_BASE[driver.flavour] + BigInt(id) * HANDLE_STRIDE;
@@ -289,13 +306,15 @@ export class SimulatedFile {
    * DeviceIoControl / ioctl. `input` is what the caller passes in, `output`
    * the buffer the driver fills (on Linux pass the same buffer twice: the
    * ioctl argument is read and written in place). Returns the bytes written.
-   * Checks run in the contract's order: buffer sizes, parameters, state.
+   * Checks run in the contract's order: the handle's access, buffer sizes,
+   * parameters, state.
    */
   ioctl(code: number, input: Uint8Array | null, output: Uint8Array | null): number {
     const name = (Object.keys(this.codes) as IoctlName[]).find((n) => this.codes[n] === code >>> 0);
     const operation: DeviceOperation = name ? (name.toLowerCase().replace('_', '-') as DeviceOperation) : 'query';
     if (this.closed) this.fail(operation, 'handle-closed');
     if (!name) this.fail(operation, 'unknown-request');
+    if (NEEDS_READ_WRITE.has(name) && this.access !== 'read-write') this.fail(operation, 'access-denied');
     const inLength = input?.byteLength ?? 0;
     const outLength = output?.byteLength ?? 0;
     switch (name) {
@@ -339,7 +358,9 @@ export class SimulatedFile {
         const request = new DataView(input.buffer, input.byteOffset, inLength);
         const offset = request.getBigUint64(0, true);
         const count = request.getUint32(8, true);
-        if (count === 0 || count > SHM_INSPECT_MAX || offset % 2n !== 0n) {
+        // reserved must be zero, so it can carry meaning later without a new ABI.
+        const reserved = request.getUint32(12, true);
+        if (count === 0 || count > SHM_INSPECT_MAX || offset % 2n !== 0n || reserved !== 0) {
           this.fail('inspect', 'invalid-parameter');
         }
         if (!this.pages) this.fail('inspect', 'nothing-allocated');

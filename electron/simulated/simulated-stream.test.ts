@@ -325,6 +325,20 @@ describe.each(['linux', 'windows'] as const)('simulated streaming, %s flavour', 
       });
     }
 
+    it.each(['read-only', 'write-only'] as const)('STREAM_START and STREAM_STOP on a %s handle are refused before any other check', (access) => {
+      const { backend } = setup();
+      const file = backend.driver.open(access);
+      const out = new Uint8Array(STRUCT_SIZE.streamStart);
+      const denied = (fn: () => unknown) => {
+        const error = caughtDeviceError(fn);
+        expect(error.kind).toBe('access-denied');
+        expect([error.osName, error.osCode]).toEqual(flavour === 'linux' ? ['EBADF', 9] : ['ERROR_ACCESS_DENIED', 5]);
+      };
+      // Rate 0 and nothing allocated would be EINVAL and ENODATA: the access check comes first.
+      denied(() => file.ioctl(codes.STREAM_START, encodeStreamStart(0, 0), out));
+      denied(() => file.ioctl(codes.STREAM_STOP, null, null));
+    });
+
     it('ALLOCATE while a stream exists is busy', () => {
       const { handle } = setup();
       handle.startStream(1000, 10);

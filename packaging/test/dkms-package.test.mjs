@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { build } from 'esbuild';
-import { kernelVersion, startVm } from '../../e2e/vm/vm.mjs';
+import { startVm } from '../../e2e/vm/vm.mjs';
+import { kernelVersion } from '../../driver/linux/scripts/kernel-version.mjs';
 import { root } from './paths.mjs';
 
 const PACKAGE = 'sharedmemory-dkms';

@@ -6,13 +6,27 @@
  *
  * After every scenario QUERY's totals must be back where they started.
  * Prints "ok <name>" or "FAIL <name>: why" per scenario and a closing
- * "client: N passed, N failed" line.
+ * "client: N passed, N failed" line ("client-32:" when built with -m32, so
+ * the same scenarios go through the module's compat_ioctl).
+ *
+ *   client-test [substring of a scenario name]
+ *   client-test --hold-mapping   maps an allocation, closes the fd, says
+ *                                "mapped"; on a line from stdin unmaps and
+ *                                says "unmapped"; exits at end of input
  */
 #include "scenario-harness.h"	/* first: it sets _GNU_SOURCE */
 
 #include <grp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
+
+/* The result line's name: the 32-bit build runs through compat_ioctl. */
+#define CLIENT_NAME (sizeof(void *) == 4 ? "client-32" : "client")
+
+/* An address no user pointer can have: kernel space, or past a 32-bit task's end. */
+#define NOT_USER_ADDRESS ((void *)(uintptr_t)(sizeof(void *) == 8 ? \
+	0xffff888000000000ULL : 0xfffff000UL))
 
 static bool seeded(const uint16_t *v)
 {
@@ -168,6 +182,11 @@ static bool t_einval_rows(void)
 	EXPECT_ERRNO(inspect(fd, 0, 0, &in) ? 0 : -1, EINVAL);
 	EXPECT_ERRNO(inspect(fd, 0, SHM_INSPECT_MAX + 1, &in) ? 0 : -1, EINVAL);
 	EXPECT_ERRNO(inspect(fd, 1, 1, &in) ? 0 : -1, EINVAL);
+	/* reserved must be zero (2026-11-29), checked with the parameters. */
+	memset(&in, 0, sizeof(in));
+	in.count = 1;
+	in.reserved = 1;
+	EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_INSPECT, &in), EINVAL);
 	CHECK(totals(&b1, &a1) && b1 == b0 && a1 == a0, "totals changed");
 
 	CHECK(allocate(fd, PAGE, &a), "ALLOCATE");
@@ -177,6 +196,12 @@ static bool t_einval_rows(void)
 	EXPECT_ERRNO(inspect(fd, PAGE - 64, 64, &in) ? 0 : -1, EINVAL);
 	EXPECT_ERRNO(inspect(fd, ~1ULL, 1, &in) ? 0 : -1, EINVAL);
 	EXPECT_ERRNO(inspect(fd, 0, 0, &in) ? 0 : -1, EINVAL);
+	for (unsigned int bit = 0; bit < 32; bit += 31) {
+		memset(&in, 0, sizeof(in));
+		in.count = 1;
+		in.reserved = 1u << bit;
+		EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_INSPECT, &in), EINVAL);
+	}
 	CHECK(inspect(fd, PAGE - 128, 64, &in), "INSPECT the last 64 values");
 	CHECK(inspect(fd, 0, SHM_SEED_COUNT, &in) && seeded(in.values), "seed changed");
 	close(fd);
@@ -203,7 +228,7 @@ static bool t_efault_rows(void)
 	EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_ALLOCATE, NULL), EFAULT);
 	EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_INSPECT, NULL), EFAULT);
 	EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_QUERY, pages + PAGE - 8), EFAULT);
-	EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_QUERY, (void *)0xffff888000000000ULL), EFAULT);
+	EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_QUERY, NOT_USER_ADDRESS), EFAULT);
 	/* ALLOCATE whose struct is cut short by the guard page: only 8 bytes readable. */
 	*(uint64_t *)(pages + PAGE - 8) = PAGE;
 	EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_ALLOCATE, pages + PAGE - 8), EFAULT);
@@ -697,22 +722,247 @@ static bool t_permissions(void)
 	return true;
 }
 
-/* O_RDONLY handles can map read-only (MAP_SHARED on a read-only fd). */
-static bool t_readonly_handle(void)
+/*
+ * ALLOCATE and RELEASE need an fd open for reading and writing: on a read-only
+ * or write-only one they are EBADF before any other check (2026-11-29), and
+ * nothing changes. QUERY and INSPECT work there as on any fd.
+ */
+static bool t_access_mode(void)
 {
-	struct shm_allocate a;
-	void *p;
-	int fd = open(SHM_LINUX_DEVICE_PATH, O_RDONLY);
+	static const struct { int flags; const char *name; } modes[] = {
+		{ O_RDONLY, "O_RDONLY" }, { O_WRONLY, "O_WRONLY" },
+	};
+	unsigned long long b0, b1;
+	unsigned int a0, a1;
 
-	CHECK(fd >= 0, "open O_RDONLY");
-	CHECK(allocate(fd, PAGE, &a), "ALLOCATE");
-	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
-	CHECK(p != MAP_FAILED && seeded(p), "read-only MAP_SHARED: %s", strerror(errno));
-	munmap(p, PAGE);
-	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	CHECK(p == MAP_FAILED && errno == EACCES, "writable mapping of a read-only fd");
+	CHECK(totals(&b0, &a0), "QUERY");
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		struct shm_device_info info;
+		struct shm_allocate a;
+		struct shm_inspect in;
+		int fd = open(SHM_LINUX_DEVICE_PATH, modes[m].flags | O_CLOEXEC);
+
+		CHECK(fd >= 0, "open %s: %s", modes[m].name, strerror(errno));
+		EXPECT_ERRNO(allocate(fd, PAGE, &a) ? 0 : -1, EBADF);
+		/* Before the buffer check (NULL), the parameters (size 0) and the state. */
+		EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_ALLOCATE, NULL), EBADF);
+		EXPECT_ERRNO(allocate(fd, 0, &a) ? 0 : -1, EBADF);
+		EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_RELEASE), EBADF);
+		CHECK(ioctl(fd, SHM_IOCTL_QUERY, &info) == 0, "QUERY on %s: %s",
+		      modes[m].name, strerror(errno));
+		EXPECT_ERRNO(inspect(fd, 0, 1, &in) ? 0 : -1, ENODATA);
+		CHECK(totals(&b1, &a1) && b1 == b0 && a1 == a0,
+		      "a refused ALLOCATE on %s changed totals", modes[m].name);
+		close(fd);
+	}
+	return true;
+}
+
+/*
+ * MADV_DONTNEED drops the PTEs; a touch afterwards maps the same pages back
+ * (the fault handler): what was written is still there, both ways.
+ */
+static bool t_madv_dontneed(void)
+{
+	const size_t len = 16 * PAGE;
+	struct shm_allocate a;
+	struct shm_inspect in;
+	unsigned char *p;
+	int fd = open_dev();
+
+	CHECK(fd >= 0, "open");
+	CHECK(allocate(fd, len, &a), "ALLOCATE");
+	p = map(fd, len);
+	CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	for (size_t pg = 1; pg < len / PAGE; pg++)
+		p[pg * PAGE] = (unsigned char)pg;
+	CHECK(madvise(p, len, MADV_DONTNEED) == 0, "MADV_DONTNEED: %s", strerror(errno));
+	CHECK(seeded((uint16_t *)p), "the seed is gone after MADV_DONTNEED");
+	for (size_t pg = 1; pg < len / PAGE; pg++)
+		CHECK(p[pg * PAGE] == (unsigned char)pg, "page %zu came back as %u", pg,
+		      p[pg * PAGE]);
+	/* A write after the fault reaches the driver's pages, not a copy. */
+	CHECK(madvise(p + 4 * PAGE, 2 * PAGE, MADV_DONTNEED) == 0, "partial MADV_DONTNEED");
+	((uint16_t *)(p + 5 * PAGE))[1] = 0xbeef;
+	CHECK(inspect(fd, 5 * PAGE + 2, 1, &in) && in.values[0] == 0xbeef,
+	      "INSPECT after a write to a faulted-back page: %#x", in.values[0]);
+	/* Released and the fd closed: the mapping still holds the pages. */
+	EXPECT_OK(ioctl(fd, SHM_IOCTL_RELEASE));
+	close(fd);
+	CHECK(madvise(p, len, MADV_DONTNEED) == 0, "MADV_DONTNEED after close");
+	CHECK(((uint16_t *)(p + 5 * PAGE))[1] == 0xbeef && p[15 * PAGE] == 15,
+	      "pages changed after RELEASE, close and MADV_DONTNEED");
+	munmap(p, len);
+	return true;
+}
+
+/* ---- memory cgroup ----------------------------------------------------- */
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+#define CGROUP_DIR CGROUP_ROOT "/sharedmemory-test"
+
+static bool write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text);
+}
+
+static bool read_u64(const char *path, unsigned long long *value)
+{
+	char text[64] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	return n > 0 && sscanf(text, "%llu", value) == 1;
+}
+
+/* One "key value" line of a flat-keyed cgroup file such as memory.events. */
+static bool read_key(const char *path, const char *key, unsigned long long *value)
+{
+	char name[64];
+	bool found = false;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return false;
+	while (!found && fscanf(f, "%63s %llu", name, value) == 2)
+		found = !strcmp(name, key);
+	fclose(f);
+	return found;
+}
+
+/*
+ * The per-CPU charge caches let memory.current move by up to 64 pages per CPU
+ * without anyone allocating; 1 MiB is well under the 16 MiB asked for.
+ */
+#define CHARGE_SLACK MIB
+
+/*
+ * Runs in a process of its own inside CGROUP_DIR, with memory.max already
+ * set: ALLOCATE of 16 MiB must fail with ENOMEM below the limit, and succeed
+ * and show in memory.current above it; either way nothing stays charged.
+ */
+static bool memcg_child(const void *arg)
+{
+	const bool below_limit = *(const bool *)arg;
+	const unsigned long long size = 16 * MIB;
+	unsigned long long before, during, after;
+	struct shm_allocate a;
+	char pid[32];
+	int fd;
+
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	CHECK(write_file(CGROUP_DIR "/cgroup.procs", pid), "joining the cgroup: %s",
+	      strerror(errno));
+	fd = open_dev();
+	CHECK(fd >= 0, "open");
+	CHECK(read_u64(CGROUP_DIR "/memory.current", &before), "memory.current");
+	if (below_limit) {
+		unsigned long long hit_max = 0, oom_kills = 0;
+
+		EXPECT_ERRNO(allocate(fd, size, &a) ? 0 : -1, ENOMEM);
+		CHECK(read_u64(CGROUP_DIR "/memory.current", &after), "memory.current");
+		CHECK(after < before + CHARGE_SLACK,
+		      "memory.current %llu after the refused ALLOCATE, %llu before", after, before);
+		/* It was the cgroup's limit that refused, and no OOM killer ran. */
+		CHECK(read_key(CGROUP_DIR "/memory.events", "max", &hit_max) && hit_max > 0,
+		      "memory.events: the limit was never hit");
+		CHECK(read_key(CGROUP_DIR "/memory.events", "oom_kill", &oom_kills) && oom_kills == 0,
+		      "memory.events: %llu OOM kills", oom_kills);
+		/* The handle is not left busy. */
+		EXPECT_ERRNO(ioctl(fd, SHM_IOCTL_RELEASE), ENODATA);
+	} else {
+		CHECK(allocate(fd, size, &a), "ALLOCATE 16 MiB under memory.max 64M: %s",
+		      strerror(errno));
+		CHECK(read_u64(CGROUP_DIR "/memory.current", &during), "memory.current");
+		CHECK(during >= before + size,
+		      "memory.current %llu while 16 MiB is allocated, %llu before: not charged",
+		      during, before);
+		EXPECT_OK(ioctl(fd, SHM_IOCTL_RELEASE));
+		CHECK(read_u64(CGROUP_DIR "/memory.current", &after), "memory.current");
+		CHECK(after < before + CHARGE_SLACK,
+		      "memory.current %llu after RELEASE, %llu before", after, before);
+	}
 	close(fd);
 	return true;
+}
+
+/* Runs memcg_child in a fresh process under memory.max = @max. */
+static bool memcg_case(const char *max, bool below_limit)
+{
+	CHECK(write_file(CGROUP_DIR "/memory.max", max), "memory.max %s: %s", max,
+	      strerror(errno));
+	return run_in_child(memcg_child, &below_limit);
+}
+
+/*
+ * The pages are charged to the caller's memory cgroup (cgroup v2, mounted at
+ * /sys/fs/cgroup with the memory controller): a cgroup whose memory.max is
+ * below the request gets ENOMEM and is charged nothing; above it the charge
+ * shows in memory.current until RELEASE.
+ */
+static bool t_memcg(void)
+{
+	char controllers[256] = "";
+	bool ok, removed;
+	int fd = open(CGROUP_ROOT "/cgroup.controllers", O_RDONLY | O_CLOEXEC);
+
+	CHECK(fd >= 0, "%s/cgroup.controllers: %s (cgroup v2 not mounted)", CGROUP_ROOT,
+	      strerror(errno));
+	CHECK(read(fd, controllers, sizeof(controllers) - 1) >= 0, "read cgroup.controllers");
+	close(fd);
+	CHECK(strstr(controllers, "memory"), "no memory controller in \"%s\"", controllers);
+	CHECK(write_file(CGROUP_ROOT "/cgroup.subtree_control", "+memory"),
+	      "enabling the memory controller: %s", strerror(errno));
+	rmdir(CGROUP_DIR);	/* left over from an earlier run, if any */
+	CHECK(mkdir(CGROUP_DIR, 0755) == 0, "mkdir %s: %s", CGROUP_DIR, strerror(errno));
+	ok = memcg_case("8M", true) && memcg_case("64M", false);
+	/* Empty once the children are gone. */
+	removed = rmdir(CGROUP_DIR) == 0;
+	if (!ok)
+		return false;
+	CHECK(removed, "rmdir %s: %s", CGROUP_DIR, strerror(errno));
+	return true;
+}
+
+/* --hold-mapping: for rmmod while a mapping is alive (guest-tests.sh). */
+static int hold_mapping(void)
+{
+	struct shm_allocate a;
+	char line[16];
+	void *p;
+	int fd = open_dev();
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (fd < 0 || !allocate(fd, PAGE, &a)) {
+		printf("hold: ALLOCATE: %s\n", strerror(errno));
+		return 1;
+	}
+	p = map(fd, PAGE);
+	if (p == MAP_FAILED) {
+		printf("hold: mmap: %s\n", strerror(errno));
+		return 1;
+	}
+	/* Only the mapping holds the file (and so the module) now. */
+	close(fd);
+	printf("mapped\n");
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	munmap(p, PAGE);
+	printf("unmapped\n");
+	while (fgets(line, sizeof(line), stdin))
+		;
+	return 0;
 }
 
 static const struct scenario scenarios[] = {
@@ -735,11 +985,16 @@ static const struct scenario scenarios[] = {
 	{ "SIGKILL at random moments during concurrent ioctls (20 rounds)", t_sigkill_at_random_moments },
 	{ "8 threads on one fd: ALLOCATE/mmap/INSPECT/RELEASE races", t_concurrent_one_fd },
 	{ "uid 1000 refused, group sharedmemory admitted", t_permissions },
-	{ "read-only handle maps read-only only", t_readonly_handle },
+	{ "read-only and write-only handles: ALLOCATE and RELEASE are EBADF first", t_access_mode },
+	{ "MADV_DONTNEED then touch maps the same pages back", t_madv_dontneed },
+	{ "memory cgroup: ENOMEM below memory.max, charged above it, nothing left", t_memcg },
 };
 
 int main(int argc, char **argv)
 {
-	return run_scenarios("client", scenarios, sizeof(scenarios) / sizeof(scenarios[0]),
-			     argc > 1 ? argv[1] : NULL);
+	const char *only = argc > 1 ? argv[1] : NULL;
+
+	if (only && !strcmp(only, "--hold-mapping"))
+		return hold_mapping();
+	return run_scenarios(CLIENT_NAME, scenarios, sizeof(scenarios) / sizeof(scenarios[0]), only);
 }

@@ -8,9 +8,10 @@
  * mappings and do random things to them: ioctls with random numbers, sizes
  * and buffers; mmap/munmap (whole and partial), mremap, fork (the child
  * touches the inherited mappings, and is sometimes SIGKILLed), close and
- * reopen, read/pread; streams started and stopped at random rates, their
- * rings scribbled on while the producer runs (tail, head, the header),
- * poll. Every result must be one the contract allows.
+ * reopen (read-write, read-only or write-only, some O_NONBLOCK), read/pread,
+ * MADV_DONTNEED then touch; streams started and stopped at random rates,
+ * their rings scribbled on while the producer runs (tail, head, the
+ * header), poll. Every result must be one the contract allows.
  * At the end everything is unmapped and closed and QUERY's totals must be
  * back where they started. Stops after --iterations per thread or --seconds,
  * whichever comes first, and prints "fuzz: N passed, N failed".
@@ -58,13 +59,13 @@ static long counts[16];
 static volatile int stop;
 
 enum { OP_IOCTL, OP_VALID, OP_MMAP, OP_MUNMAP, OP_MREMAP, OP_FORK, OP_REOPEN,
-       OP_READ, OP_TOUCH, OP_STREAM, OP_SCRIBBLE, OP_POLL, OP_COUNT };
+       OP_READ, OP_TOUCH, OP_DONTNEED, OP_STREAM, OP_SCRIBBLE, OP_POLL, OP_COUNT };
 static const char *const op_names[] = { "random-ioctl", "valid-ioctl", "mmap", "munmap",
 					 "mremap", "fork", "reopen", "read", "touch",
-					 "stream-ioctl", "scribble", "poll" };
+					 "dontneed", "stream-ioctl", "scribble", "poll" };
 
 /* How often each op is picked: fork is costly under emulation, so rarer. */
-static const int op_weights[] = { 20, 25, 12, 10, 6, 2, 5, 10, 10, 12, 8, 5 };
+static const int op_weights[] = { 20, 25, 12, 10, 6, 2, 5, 10, 10, 4, 12, 8, 5 };
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -87,6 +88,43 @@ static bool one_of(int err, const int *allowed, int n)
 		if (err == allowed[i])
 			return true;
 	return false;
+}
+
+/* These need an fd open for reading and writing (EBADF first). */
+static bool needs_rdwr(unsigned int cmd)
+{
+	return cmd == SHM_IOCTL_ALLOCATE || cmd == SHM_IOCTL_RELEASE ||
+	       cmd == SHM_IOCTL_STREAM_START || cmd == SHM_IOCTL_STREAM_STOP;
+}
+
+static bool is_rdwr(int fd)
+{
+	return (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR;
+}
+
+/*
+ * EBADF is the one answer a command that needs O_RDWR gets on any other fd,
+ * and no other command or fd ever gets it.
+ */
+static bool rdwr_rule_kept(int fd, unsigned int cmd, long r, int err)
+{
+	bool refused = r == -1 && err == EBADF;
+
+	return refused == (needs_rdwr(cmd) && !is_rdwr(fd));
+}
+
+/* An ioctl's result against the O_RDWR rule and the errnos the contract allows it. */
+static void judge(int fd, unsigned int cmd, const char *name, long r, int err,
+		  const int *allowed, int n)
+{
+	char what[80];
+
+	if (!rdwr_rule_kept(fd, cmd, r, err)) {
+		snprintf(what, sizeof(what), "%s and the fd's access mode", name);
+		bad(what, r, err);
+	} else if (r != 0 && err != EBADF && !(r == -1 && one_of(err, allowed, n))) {
+		bad(name, r, err);
+	}
 }
 
 static void maps_add(unsigned char *addr, size_t len)
@@ -122,8 +160,9 @@ static void *random_arg(uint64_t *s, unsigned char *scratch, unsigned char *ro)
 
 static void op_random_ioctl(int fd, uint64_t *s, unsigned char *scratch, unsigned char *ro)
 {
-	static const int allowed[] = { ENOTTY, EFAULT, EINVAL, EBUSY, ENODATA, ENOMEM };
+	static const int allowed[] = { ENOTTY, EFAULT, EINVAL, EBUSY, ENODATA, ENOMEM, EBADF };
 	unsigned int cmd;
+	int e;
 	long r;
 
 	switch (rnd(s) % 4) {
@@ -144,12 +183,15 @@ static void op_random_ioctl(int fd, uint64_t *s, unsigned char *scratch, unsigne
 	} else {
 		r = ioctl(fd, cmd, random_arg(s, scratch, ro));
 	}
-	if (r != 0 && !(r == -1 && one_of(errno, allowed, 6)))
-		bad("random ioctl", r, errno);
-	else if (r == -1 && errno != ENOTTY && cmd != SHM_IOCTL_QUERY && cmd != SHM_IOCTL_ALLOCATE &&
+	e = errno;
+	if (r != 0 && !(r == -1 && one_of(e, allowed, 7)))
+		bad("random ioctl", r, e);
+	else if (r == -1 && e != ENOTTY && cmd != SHM_IOCTL_QUERY && cmd != SHM_IOCTL_ALLOCATE &&
 		 cmd != SHM_IOCTL_RELEASE && cmd != SHM_IOCTL_INSPECT &&
 		 cmd != SHM_IOCTL_STREAM_START && cmd != SHM_IOCTL_STREAM_STOP)
-		bad("unknown ioctl not ENOTTY", r, errno);
+		bad("unknown ioctl not ENOTTY", r, e);
+	else if (!rdwr_rule_kept(fd, cmd, r, e))
+		bad("random ioctl and the fd's access mode", r, e);
 }
 
 static void op_valid_ioctl(int fd, uint64_t *s, unsigned char *scratch, unsigned char *ro)
@@ -176,16 +218,14 @@ static void op_valid_ioctl(int fd, uint64_t *s, unsigned char *scratch, unsigned
 		e = errno;
 		if (r == 0 && arg == &a && (a.mapped_size < a.size || a.mapped_size % PAGE))
 			bad("ALLOCATE mapped_size", (long)a.mapped_size, 0);
-		if (r != 0 && !(r == -1 && one_of(e, allowed, 4)))
-			bad("ALLOCATE", r, e);
+		judge(fd, SHM_IOCTL_ALLOCATE, "ALLOCATE", r, e, allowed, 4);
 		break;
 	}
 	case 1: {
 		static const int allowed[] = { ENODATA };
 
 		r = ioctl(fd, SHM_IOCTL_RELEASE);
-		if (r != 0 && !(r == -1 && one_of(errno, allowed, 1)))
-			bad("RELEASE", r, errno);
+		judge(fd, SHM_IOCTL_RELEASE, "RELEASE", r, errno, allowed, 1);
 		break;
 	}
 	case 2: {
@@ -193,10 +233,15 @@ static void op_valid_ioctl(int fd, uint64_t *s, unsigned char *scratch, unsigned
 
 		in.offset = rnd(s) % 3 ? (rnd(s) % 4096) : rnd(s);
 		in.count = rnd(s) % 70;
+		/* Reserved must be zero: anything else is EINVAL whatever the rest. */
+		in.reserved = rnd(s) % 8 ? 0 : (uint32_t)rnd(s) | 1;
 		arg = rnd(s) % 8 ? (void *)&in : random_arg(s, scratch, ro);
 		r = ioctl(fd, SHM_IOCTL_INSPECT, arg);
-		if (r != 0 && !(r == -1 && one_of(errno, allowed, 3)))
-			bad("INSPECT", r, errno);
+		e = errno;
+		if (r != 0 && !(r == -1 && one_of(e, allowed, 3)))
+			bad("INSPECT", r, e);
+		else if (arg == &in && in.reserved && !(r == -1 && e == EINVAL))
+			bad("INSPECT with reserved set", r, e);
 		break;
 	}
 	default: {
@@ -224,8 +269,7 @@ static void op_stream(int fd, uint64_t *s, unsigned char *scratch, unsigned char
 		static const int allowed[] = { ENODATA };
 
 		r = ioctl(fd, SHM_IOCTL_STREAM_STOP);
-		if (r != 0 && !(r == -1 && one_of(errno, allowed, 1)))
-			bad("STREAM_STOP", r, errno);
+		judge(fd, SHM_IOCTL_STREAM_STOP, "STREAM_STOP", r, errno, allowed, 1);
 		return;
 	}
 	st.rate_hz = rates[rnd(s) % 7];
@@ -245,8 +289,7 @@ static void op_stream(int fd, uint64_t *s, unsigned char *scratch, unsigned char
 	{
 		static const int allowed[] = { EINVAL, EBUSY, ENODATA, EFAULT };
 
-		if (r != 0 && !(r == -1 && one_of(e, allowed, 4)))
-			bad("STREAM_START", r, e);
+		judge(fd, SHM_IOCTL_STREAM_START, "STREAM_START", r, e, allowed, 4);
 	}
 }
 
@@ -302,7 +345,7 @@ static void op_mmap(int fd, uint64_t *s)
 	unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, off);
 
 	if (p == MAP_FAILED) {
-		/* EACCES: a writable shared mapping of an O_RDONLY slot. */
+		/* EACCES: an fd not open for reading, or a writable mapping of a read-only one. */
 		if (errno != EINVAL && errno != EACCES)
 			bad("mmap", -1, errno);
 		return;
@@ -397,6 +440,25 @@ static void op_touch(uint64_t *s)
 	pthread_mutex_unlock(&maps_lock);
 }
 
+/*
+ * MADV_DONTNEED drops PTEs; the next touch must fault a page back, not
+ * SIGBUS (which would end the run). That it is the same page, client-test
+ * checks: here forked children write to the mappings at any time.
+ */
+static void op_dontneed(uint64_t *s)
+{
+	pthread_mutex_lock(&maps_lock);
+	if (nmaps) {
+		int i = rnd(s) % nmaps;
+		volatile unsigned char *p = maps[i].addr + rnd(s) % maps[i].len;
+
+		if (madvise(maps[i].addr, maps[i].len, MADV_DONTNEED))
+			bad("madvise MADV_DONTNEED", -1, errno);
+		*p = *p + 1;
+	}
+	pthread_mutex_unlock(&maps_lock);
+}
+
 static void op_fork(uint64_t *s, int fd)
 {
 	int status;
@@ -435,9 +497,15 @@ static void op_read(int fd, uint64_t *s, unsigned char *scratch)
 	off_t off = rnd(s) % 4 ? (off_t)(rnd(s) % (600 * 1024)) : (off_t)(rnd(s) >> 2);
 	ssize_t r = pread(fd, scratch, len, off);
 
-	/* A stream's records: EAGAIN on an O_NONBLOCK slot, EIO once faulted. */
-	if (r < 0 && errno != ENODATA && errno != EINVAL && errno != EAGAIN && errno != EIO)
-		bad("pread", r, errno);
+	int e = errno;
+
+	/*
+	 * EBADF: the VFS refuses to read a write-only fd. A stream's records:
+	 * EAGAIN on an O_NONBLOCK slot, EIO once faulted.
+	 */
+	if (r < 0 && e != ENODATA && e != EINVAL && e != EAGAIN && e != EIO &&
+	    !(e == EBADF && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_WRONLY))
+		bad("pread", r, e);
 	if (r > (ssize_t)len)
 		bad("pread returned too much", r, 0);
 }
@@ -448,8 +516,13 @@ static void op_reopen(uint64_t *s)
 
 	pthread_rwlock_wrlock(&slots[i].lock);
 	close(slots[i].fd);
-	/* Mostly O_NONBLOCK: a blocking read waits for a stream's next record. */
-	slots[i].fd = open(SHM_LINUX_DEVICE_PATH, (rnd(s) % 5 ? O_RDWR : O_RDONLY) |
+	/*
+	 * Some fds are read-only or write-only: ALLOCATE, RELEASE and the stream
+	 * commands get EBADF there. Mostly O_NONBLOCK: a blocking read waits for
+	 * a stream's next record.
+	 */
+	slots[i].fd = open(SHM_LINUX_DEVICE_PATH,
+			   (rnd(s) % 5 ? O_RDWR : rnd(s) % 2 ? O_RDONLY : O_WRONLY) |
 			   (rnd(s) % 4 ? O_NONBLOCK : 0));
 	if (slots[i].fd < 0)
 		bad("open", -1, errno);
@@ -502,6 +575,8 @@ static void *worker(void *arg)
 			op_mremap(&s);
 		} else if (op == OP_TOUCH) {
 			op_touch(&s);
+		} else if (op == OP_DONTNEED) {
+			op_dontneed(&s);
 		} else if (op == OP_SCRIBBLE) {
 			op_scribble(&s);
 		} else if (op == OP_REOPEN) {

@@ -6,11 +6,20 @@ T=dist/driver/linux/tests
 KO=dist/driver/linux/sharedmemory.ko
 NODE_CHECK="$T/linux-backend-guest-check.mjs"
 
+# The memory-cgroup scenario needs cgroup v2 where a system has it.
+mountpoint -q /sys/fs/cgroup || mount -t cgroup2 cgroup2 /sys/fs/cgroup
+
 echo "== C client: errno table and lifetime scenarios"
 "$T/client-test"
 
+echo "== the same scenarios from a 32-bit process, through compat_ioctl"
+"$T/client-test-32"
+
 echo "== C client: streaming (contract section 5)"
 "$T/stream-test"
+
+echo "== the streaming scenarios from a 32-bit process, through compat_ioctl"
+"$T/stream-test-32"
 
 echo "== fuzzer"
 "$T/fuzz" --threads 4 --iterations "${FUZZ_ITERATIONS:-4000}" --seconds "${FUZZ_SECONDS:-30}"
@@ -40,6 +49,32 @@ params_are() {
 }
 # devtmpfs creates the node with the module's own mode, before any udev rule.
 check "the module's own node mode is 660 (never world-accessible)" sh -c 'stat -c %a /dev/sharedmemory | grep -qx 660'
+
+# A mapping alone (its fd closed) holds the module; the holder unmaps on a
+# line from the fifo and stays alive, so it is munmap that lets rmmod go.
+holder_says() {
+	i=0
+	while ! grep -qx "$1" /tmp/holder.out 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -le 300 ] || return 1
+		sleep 0.1
+	done
+}
+rm -f /tmp/holder.in /tmp/holder.out
+mkfifo /tmp/holder.in
+"$T/client-test" --hold-mapping < /tmp/holder.in > /tmp/holder.out 2>&1 &
+holder=$!
+exec 3> /tmp/holder.in
+check "a process maps an allocation and closes its fd" holder_says mapped
+check "the mapping holds the module (refcnt 1)" sh -c 'grep -qx 1 /sys/module/sharedmemory/refcnt'
+check "rmmod fails while the mapping is alive (module in use)" sh -c 'rmmod sharedmemory 2>&1 | grep -q "in use"'
+check "the module is still there" test -e /dev/sharedmemory
+echo >&3
+check "the process unmaps" holder_says unmapped
+check "rmmod succeeds after munmap, the process still running" sh -c 'kill -0 '"$holder"' && rmmod sharedmemory'
+exec 3>&-
+wait "$holder"
+check "insmod again" insmod "$KO"
 check "rmmod succeeds once nothing is open or mapped" rmmod sharedmemory
 check "the node goes away with the module" sh -c '! test -e /dev/sharedmemory'
 node "$NODE_CHECK" --missing

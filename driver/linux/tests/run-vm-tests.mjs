@@ -1,20 +1,24 @@
 #!/usr/bin/env node
-// The linux-vm test stage: builds the module, the C client, the fuzzer and
-// the streaming client, the Node backend check, boots the Debian kernel under QEMU (e2e/vm/),
-// runs driver/linux/tests/guest-tests.sh as root in the guest, and fails on
-// any WARNING/BUG/Oops/KASAN/general protection line in the guest's kernel log;
-// then e2e/vm/self-test.mjs proves those verdicts can fail.
+// The linux-vm test stage: builds the module, the C clients (the errno and
+// lifetime client and the streaming client, 64- and 32-bit), the fuzzer and
+// the Node backend check, checks that make W=1 is clean in the repository's
+// and the DKMS source tree's layout, boots the Debian kernel under QEMU
+// (e2e/vm/), runs driver/linux/tests/guest-tests.sh as root in the guest, and
+// fails on any WARNING/BUG/Oops/KASAN/general protection line in the guest's
+// kernel log; then e2e/vm/self-test.mjs proves those verdicts can fail.
 //
 //   node driver/linux/tests/run-vm-tests.mjs [--fuzz-seconds S] [--fuzz-iterations N]
 //        [--timeout S] [--kernel-log FILE]
 //
 // Closes with "linux-vm: N passed, N failed, N skipped".
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { PROJECT_ROOT, kernelVersion, startVm } from '../../../e2e/vm/vm.mjs';
+import { PROJECT_ROOT, startVm } from '../../../e2e/vm/vm.mjs';
+import { kernelBuildDir, kernelVersion } from '../scripts/kernel-version.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -64,8 +68,13 @@ const built = [
     execFileSync('node', [join(PROJECT_ROOT, 'driver/linux/scripts/build-module.mjs')], { stdio: ['ignore', 'inherit', 'pipe'] })),
   step('the C client builds (-Wall -Wextra -Werror)', () =>
     execFileSync('gcc', [...cflags, '-o', join(outDir, 'client-test'), join(PROJECT_ROOT, 'driver/linux/tests/client-test.c')])),
+  // The guest runs it with this machine's 32-bit libc (gcc-multilib brings it).
+  step('the 32-bit C client builds (gcc -m32, -Wall -Wextra -Werror)', () =>
+    execFileSync('gcc', ['-m32', ...cflags, '-o', join(outDir, 'client-test-32'), join(PROJECT_ROOT, 'driver/linux/tests/client-test.c')])),
   step('the streaming client builds (-Wall -Wextra -Werror)', () =>
     execFileSync('gcc', [...cflags, '-o', join(outDir, 'stream-test'), join(PROJECT_ROOT, 'driver/linux/tests/stream-test.c')])),
+  step('the 32-bit streaming client builds (gcc -m32, -Wall -Wextra -Werror)', () =>
+    execFileSync('gcc', ['-m32', ...cflags, '-o', join(outDir, 'stream-test-32'), join(PROJECT_ROOT, 'driver/linux/tests/stream-test.c')])),
   step('the fuzzer builds (-Wall -Wextra -Werror)', () =>
     execFileSync('gcc', [...cflags, '-o', join(outDir, 'fuzz'), join(PROJECT_ROOT, 'driver/linux/tests/fuzz.c')])),
 ];
@@ -86,7 +95,39 @@ try {
   built.push(false);
 }
 
-// 2. Kernel coding style. Debian's headers packages lack checkpatch.pl, so it
+// 2. make W=1 is clean, warnings fatal (SHM_WERROR=1), in both layouts the
+// module is built from: the repository (driver/linux beside driver/include)
+// and the DKMS source tree (make dkms-source: the header in include/). Each
+// builds in a copy, so the module built above is left alone.
+function w1Clean(sourceDir) {
+  const run = spawnSync('make', ['-C', kernelBuildDir(), `M=${sourceDir}`, 'W=1', 'SHM_WERROR=1', 'modules'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
+  const said = `${run.stdout ?? ''}${run.stderr ?? ''}`;
+  if (run.status !== 0) throw new Error(said.trim() || `make ended with ${run.signal ?? run.status}`);
+  // Warnings -Werror does not cover (modpost's, for one) must not be there either.
+  const warnings = said.split('\n').filter((line) => /warning:/i.test(line));
+  if (warnings.length > 0) throw new Error(warnings.join('\n'));
+}
+{
+  const scratch = mkdtempSync(join(tmpdir(), 'shm-w1-'));
+  try {
+    step('make W=1 is clean in the repository layout', () => {
+      for (const dir of ['driver/linux', 'driver/include'])
+        cpSync(join(PROJECT_ROOT, dir), join(scratch, 'repo', dir), { recursive: true, filter: (src) => !/\.(o|ko|mod|mod\.c|cmd)$|Module\.symvers|modules\.order/.test(src) });
+      w1Clean(join(scratch, 'repo/driver/linux'));
+    });
+    step('make W=1 is clean in the DKMS layout (make dkms-source)', () => {
+      execFileSync('make', ['-s', '-C', join(PROJECT_ROOT, 'driver/linux'), 'dkms-source', `DEST=${join(scratch, 'dkms')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      w1Clean(join(scratch, 'dkms'));
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+// 3. Kernel coding style. Debian's headers packages lack checkpatch.pl, so it
 // comes from the kernel source package (linux-source-*, one tarball), taken out
 // once into dist/.
 function findCheckpatch() {
@@ -120,7 +161,7 @@ if (checkpatch) {
 }
 if (built.includes(false)) summary(' (nothing run in the VM: the build failed)');
 
-// 3. The VM.
+// 4. The VM.
 console.log(`linux-vm: booting /boot/vmlinuz-${kernelVersion()} under QEMU TCG`);
 const vm = await startVm({
   guestCommand: 'sh driver/linux/tests/guest-tests.sh',
@@ -143,7 +184,7 @@ for (const m of r.output.matchAll(/^([\w-]+): (\d+) passed, (\d+) failed$/gm)) {
   counts.failed += Number(f);
 }
 const fuzz = r.output.match(/^fuzz: (\d+) iterations in ([\d.]+) s/m);
-for (const name of ['client', 'stream', 'fuzz', 'node-backend', 'module'])
+for (const name of ['client', 'client-32', 'stream', 'stream-32', 'fuzz', 'node-backend', 'module'])
   if (!parts[name]) record(false, `the guest printed no result line for ${name}`);
 record(!r.timedOut, r.timedOut ? `timed out after ${values.timeout} s; QEMU killed` : `the guest finished in ${(r.durationMs / 1000).toFixed(0)} s`);
 record(r.exitCode === 0, `the guest script exited ${r.exitCode}`);
@@ -154,7 +195,7 @@ record(
     : `the guest kernel log has problems:\n    ${r.kernelProblems.join('\n    ')}`,
 );
 
-// 4. The harness's own verdicts must be able to fail (planted WARNING, exit code, timeout).
+// 5. The harness's own verdicts must be able to fail (planted WARNING, exit code, timeout).
 {
   const run = spawnSync('node', [join(PROJECT_ROOT, 'e2e/vm/self-test.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   process.stdout.write(String(run.stdout ?? '').replace(/^/gm, '  '));
@@ -168,6 +209,7 @@ record(
 }
 
 summary(
-  `; scenarios: client ${parts.client ?? 0}, stream ${parts.stream ?? 0}, node backend ${parts['node-backend'] ?? 0}, module ${parts.module ?? 0}; ` +
+  `; scenarios: client ${parts.client ?? 0}, 32-bit client ${parts['client-32'] ?? 0}, stream ${parts.stream ?? 0}, ` +
+    `32-bit stream ${parts['stream-32'] ?? 0}, node backend ${parts['node-backend'] ?? 0}, module ${parts.module ?? 0}; ` +
     `fuzz iterations: ${fuzz ? `${fuzz[1]} in ${fuzz[2]} s` : 'none'}`,
 );

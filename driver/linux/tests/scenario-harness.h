@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * scenario-harness.h - what the VM's C test clients share: CHECK macros that
- * record the first reason a scenario fails, small device helpers, and a
- * runner that gives each scenario its own process and checks QUERY's totals
- * before and after it. Each client prints "ok <name>" or "FAIL <name>: why"
- * per scenario and a closing "<part>: N passed, N failed" line.
+ * record the first reason a scenario fails, small device helpers, a way to
+ * run a function in a child process, and a runner that gives each scenario
+ * its own process and checks QUERY's totals before and after it. Each client
+ * prints "ok <name>" or "FAIL <name>: why" per scenario and a closing
+ * "<part>: N passed, N failed" line.
  */
 #ifndef SCENARIO_HARNESS_H
 #define SCENARIO_HARNESS_H
@@ -105,7 +106,7 @@ static inline bool allocate(int fd, unsigned long long size, struct shm_allocate
 }
 
 static inline bool inspect(int fd, unsigned long long offset, unsigned int count,
-			   struct shm_inspect *out)
+		    struct shm_inspect *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->offset = offset;
@@ -118,20 +119,13 @@ static inline void *map(int fd, size_t len)
 	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 }
 
-struct scenario {
-	const char *name;
-	bool (*run)(void);
-};
-
 /*
- * Each scenario runs in its own process, so a failing one cannot leave
- * handles or mappings behind for the next. The totals are checked twice:
- * by the scenario after its own cleanup, and here after the process is gone.
+ * Runs @fn(@arg) in a child process, so nothing it opens or maps outlives it.
+ * Its reason for failing comes back through a pipe into why[]; false if it
+ * failed or could not be run.
  */
-static inline bool run_scenario(const struct scenario *s, unsigned long long b0, unsigned int a0)
+static inline bool run_in_child(bool (*fn)(const void *arg), const void *arg)
 {
-	unsigned long long b1;
-	unsigned int a1;
 	int report[2], status;
 	ssize_t n;
 	pid_t pid;
@@ -144,19 +138,15 @@ static inline bool run_scenario(const struct scenario *s, unsigned long long b0,
 	pid = fork();
 	if (pid < 0) {
 		snprintf(why, sizeof(why), "fork: %s", strerror(errno));
+		close(report[0]);
+		close(report[1]);
 		return false;
 	}
 	if (pid == 0) {
 		bool ok;
 
 		close(report[0]);
-		ok = s->run();
-		if (ok && !(totals(&b1, &a1) && b1 == b0 && a1 == a0)) {
-			ok = false;
-			snprintf(why, sizeof(why),
-				 "left %llu bytes / %u allocations, started at %llu / %u",
-				 b1, a1, b0, a0);
-		}
+		ok = fn(arg);
 		if (!ok && write(report[1], why, strlen(why) + 1) < 0)
 			_exit(2);
 		_exit(ok ? 0 : 1);
@@ -171,9 +161,53 @@ static inline bool run_scenario(const struct scenario *s, unsigned long long b0,
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		if (!why[0])
-			snprintf(why, sizeof(why), "scenario process ended with status %#x", status);
+			snprintf(why, sizeof(why), "the process ended with status %#x", status);
 		return false;
 	}
+	return true;
+}
+
+struct scenario {
+	const char *name;
+	bool (*run)(void);
+};
+
+/*
+ * Each scenario runs in its own process, so a failing one cannot leave
+ * handles or mappings behind for the next. The totals are checked twice:
+ * by the scenario after its own cleanup, and here after the process is gone.
+ */
+struct scenario_run {
+	const struct scenario *s;
+	unsigned long long b0;	/* the totals at the scenario's start */
+	unsigned int a0;
+};
+
+static inline bool scenario_child(const void *arg)
+{
+	const struct scenario_run *r = arg;
+	unsigned long long b1;
+	unsigned int a1;
+
+	if (!r->s->run())
+		return false;
+	if (!(totals(&b1, &a1) && b1 == r->b0 && a1 == r->a0)) {
+		snprintf(why, sizeof(why),
+			 "left %llu bytes / %u allocations, started at %llu / %u",
+			 b1, a1, r->b0, r->a0);
+		return false;
+	}
+	return true;
+}
+
+static inline bool run_scenario(const struct scenario *s, unsigned long long b0, unsigned int a0)
+{
+	const struct scenario_run run = { .s = s, .b0 = b0, .a0 = a0 };
+	unsigned long long b1;
+	unsigned int a1;
+
+	if (!run_in_child(scenario_child, &run))
+		return false;
 	/* Whatever the scenario did, the device must be back where it was. */
 	if (!(totals(&b1, &a1) && b1 == b0 && a1 == a0)) {
 		snprintf(why, sizeof(why), "after exit: %llu bytes / %u allocations, started at %llu / %u",
