@@ -91,3 +91,72 @@ export async function measureUiRoundTrip({ url, clicks, warmup, backendLabel }) 
     await browser.close();
   }
 }
+
+/** requestAnimationFrame deltas (ms) over `ms`, taken inside the page. */
+function frameDeltas(page, ms) {
+  return page.evaluate(
+    (duration) =>
+      new Promise((resolve) => {
+        const deltas = [];
+        let last = performance.now();
+        const end = last + duration;
+        const step = (now) => {
+          deltas.push(now - last);
+          last = now;
+          if (now < end) requestAnimationFrame(step);
+          else resolve(deltas);
+        };
+        requestAnimationFrame(step);
+      }),
+    ms,
+  );
+}
+
+/** The number on the "Records: N" line of Stream statistics. */
+async function recordsShown(page) {
+  const text = await page.getByRole('region', { name: 'Stream statistics' }).getByText(/^Records: \d+$/).textContent();
+  return Number(/(\d+)$/.exec(text ?? '')?.[1] ?? NaN);
+}
+
+/**
+ * The window's frame times while it streams (the Stream section, Live signal
+ * plot and statistics updating): requestAnimationFrame deltas over `seconds`
+ * idle first (the same page, nothing streaming), then at `rateHz`.
+ * Returns { backend, rateHz, idleFrames, frames, recordsPerSecond }.
+ */
+export async function measureStreamFrameTimes({ url, rateHz, seconds, size, backendLabel }) {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(url);
+    await page.getByLabel('Size (bytes)').fill(size);
+    await page.getByRole('button', { name: 'Allocate memory', exact: true }).click({ timeout: 60_000 });
+    const start = page.getByRole('button', { name: 'Start stream', exact: true });
+    await start.waitFor({ state: 'visible' });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('button')].some((b) => b.textContent?.trim() === 'Start stream' && !b.disabled),
+      null,
+      { timeout: 60_000 },
+    );
+    const idleFrames = await frameDeltas(page, seconds * 1000);
+    await page.getByLabel('Rate (records/s)').fill(String(rateHz));
+    await start.click();
+    await page.waitForFunction(
+      () => /Records: [1-9]\d{3,}/.test(document.querySelector('[aria-label="Stream statistics"]')?.textContent ?? ''),
+      null,
+      { timeout: 60_000 },
+    );
+    const before = await recordsShown(page);
+    const t0 = Date.now();
+    const frames = await frameDeltas(page, seconds * 1000);
+    const recordsPerSecond = ((await recordsShown(page)) - before) / ((Date.now() - t0) / 1000);
+    await page.getByRole('button', { name: 'Stop stream', exact: true }).click();
+    await page.getByRole('button', { name: 'Release memory', exact: true }).click();
+    if (pageErrors.length) throw new Error(`the page reported errors: ${pageErrors.join('; ')}`);
+    return { backend: backendLabel, rateHz, idleFrames, frames, recordsPerSecond };
+  } finally {
+    await browser.close();
+  }
+}

@@ -87,6 +87,16 @@ export function markdownTable(r) {
     else lines.push(`| ${name} | ${u.clicks} | ${f(u.paintedMedianMs)} | ${f(u.paintedP95Ms)} | ${f(u.committedMedianMs)} | ${f(u.committedP95Ms)} |`);
   }
   lines.push('');
+  const sf = r.ui.streamFrames;
+  if (sf && !sf.skipped) {
+    lines.push(`**4b. The window while streaming ${sf.rateHz} records/s (simulated driver, headless Chromium): requestAnimationFrame deltas**`);
+    lines.push('');
+    lines.push('| page | frames | p50 ms | p95 ms | max ms | records/s the window counted |');
+    lines.push('|---|---:|---:|---:|---:|---:|');
+    lines.push(`| idle (same page, before the stream) | ${sf.idle.frames} | ${f(sf.idle.p50Ms)} | ${f(sf.idle.p95Ms)} | ${f(sf.idle.maxMs)} | — |`);
+    lines.push(`| streaming | ${sf.streaming.frames} | ${f(sf.streaming.p50Ms)} | ${f(sf.streaming.p95Ms)} | ${f(sf.streaming.maxMs)} | ${Math.round(sf.recordsPerSecond)} |`);
+    lines.push('');
+  }
 
   lines.push(streamingTable(r.streaming));
 

@@ -12,7 +12,9 @@ export function streamingTable(s) {
   lines.push('');
   lines.push('| consumer | rate /s | batch | ring records | records | dropped | max backlog | CPU ns/record | CPU share |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const [name, sweep] of [['(a) ring in place, woken by poll', s.ring], ['(b) read() copy path', s.copy]])
+  const sweeps = [['(a) ring in place, woken by poll', s.ring], ['(b) read() copy path', s.copy]];
+  if (s.node?.runs.length) sweeps.push(["(c) the app's Linux backend under Node (async poll, in place; process CPU)", s.node]);
+  for (const [name, sweep] of sweeps)
     for (const r of sweep.runs)
       lines.push(
         `| ${name} | ${r.rate} | ${r.batch} | ${r.capacity} | ${r.records} | ${r.dropped} | ${r.maxBacklog} | ${f(r.cpuNsPerRecord)} | ${(r.cpuShare * 100).toFixed(1)}% |`,
@@ -21,7 +23,8 @@ export function streamingTable(s) {
   lines.push(
     `Highest rate run with no drop: ring ${s.ring.sustainedRate ?? 'none'} records/s, read() ${s.copy.sustainedRate ?? 'none'} records/s. ` +
       `Highest rate kept up with (backlog below the ring's size): ring ${s.ring.keptUpRate ?? 'none'}, read() ${s.copy.keptUpRate ?? 'none'}. ` +
-      `CPU per record, ring / read(): ${s.cpuRatioByRate.map((c) => `${f(c.ringToCopy)} at ${c.rate}/s`).join(', ') || '—'}.`,
+      `CPU per record, ring / read(): ${s.cpuRatioByRate.map((c) => `${f(c.ringToCopy)} at ${c.rate}/s`).join(', ') || '—'}.` +
+      (s.node?.runs.length ? ` The app's Node consumer: no drop up to ${s.node.sustainedRate ?? 'no rate'} records/s, kept up to ${s.node.keptUpRate ?? 'none'}.` : ''),
   );
   lines.push('');
   lines.push('| latency | samples | p50 µs | p99 µs | max µs |');

@@ -103,6 +103,7 @@ function benchQuery() {
       maxSize: u64(16),
       totalBytes: u64(24),
       allocations: out.readUInt32LE(32),
+      features: out.readUInt32LE(36),
     });
     const leanQuery = () => {
       rawQuery(fd, out);
