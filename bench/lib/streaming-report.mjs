@@ -53,6 +53,18 @@ export function streamingFindings(s) {
         ? ` ${lateDrops.length} run(s) lost records while the consumer kept up (backlog below the ring): the producer's ticks came more than four periods late, which the emulated guest's timer does under host load.`
         : ''),
   );
+  if (s.node?.runs.length) {
+    const late = s.node.runs.filter((r) => r.keptUp && r.dropped > 0);
+    out.push(
+      `The app's Node consumer (its Linux backend and stream consumer, one process): ` +
+        `no drop for ${s.seconds} s at ${s.node.sustainedRate ?? 'no rate of the sweep'}` +
+        `${s.node.sustainedRate ? ' records/s' : ''}; it kept up (backlog below the ring) to ${s.node.keptUpRate ?? 'no rate'} records/s` +
+        `${s.ring.keptUpRate ? ` against the C ring consumer's ${s.ring.keptUpRate}` : ''}` +
+        (late.length ? `; ${late.length} of its runs lost records to late producer ticks while it kept up` : '') +
+        `. Its CPU time is the whole process's (the consuming main thread, koffi's thread waiting in poll, V8's collector), ` +
+        `${s.node.runs.map((r) => `${f(r.cpuNsPerRecord)} ns/record at ${r.rate}/s`).join(', ')}.`,
+    );
+  }
   out.push(
     `Latency at ${s.latency.rate}/s, batch ${s.latency.batch}: p50 ${us(s.latency.p50Ns)} µs, p99 ${us(s.latency.p99Ns)} µs from the record's timestamp to the consumer, ` +
       `against p50 ${us(s.wakeupFloor.p50Ns)} µs, p99 ${us(s.wakeupFloor.p99Ns)} µs for waking a sleeping thread on the same CPU with an eventfd ` +
