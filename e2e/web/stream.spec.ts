@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { frameDeltas } from '../../bench/lib/frame-times.mjs';
 import { counter, runStreamFlow, streamParts } from '../support/stream-flow.js';
 import { ROOT } from '../support/web-server.js';
 import { expectState, windowParts } from '../support/window-flow.js';
@@ -84,26 +85,6 @@ test('two tabs stay in step: allocation, stream start and stop, release', async 
   await other.close();
 });
 
-/** requestAnimationFrame deltas (ms) over `ms` in the page. */
-function frameTimes(page: Page, ms: number): Promise<number[]> {
-  return page.evaluate(
-    (duration) =>
-      new Promise<number[]>((resolve) => {
-        const deltas: number[] = [];
-        let last = performance.now();
-        const end = last + duration;
-        const step = (now: number): void => {
-          deltas.push(now - last);
-          last = now;
-          if (now < end) requestAnimationFrame(step);
-          else resolve(deltas);
-        };
-        requestAnimationFrame(step);
-      }),
-    ms,
-  );
-}
-
 function summary(frames: number[]): { p50: number; p95: number; max: number; text: string } {
   const sorted = [...frames].sort((x, y) => x - y);
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -114,7 +95,7 @@ function summary(frames: number[]): { p50: number; p95: number; max: number; tex
 test('a million records a second leaves the window responsive (frame times)', async ({ page, server }) => {
   await page.goto(server.url);
   // The same page, idle, on the same machine: the floor the stream is measured against.
-  const idle = summary(await frameTimes(page, 3000));
+  const idle = summary(await frameDeltas(page, 3000));
   const w = windowParts(page);
   const s = streamParts(page);
   await w.size.fill('32M');
@@ -126,7 +107,7 @@ test('a million records a second leaves the window responsive (frame times)', as
   const before = await counter(s.statistics, 'Records');
   const t0 = Date.now();
   // requestAnimationFrame deltas over 5 s while the stream runs.
-  const frames = await frameTimes(page, 5000);
+  const frames = await frameDeltas(page, 5000);
   const after = await counter(s.statistics, 'Records');
   const rate = (after - before) / ((Date.now() - t0) / 1000);
   const streaming = summary(frames);

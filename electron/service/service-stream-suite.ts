@@ -5,9 +5,8 @@
 // own errors with a refused start changing nothing. Run by the Linux guest
 // check in the test VM; each check is reported through `check`.
 import { SEED_VALUES, SHM_FEATURE_STREAM } from '../../api/device.js';
-import type { ApiResult, StreamUpdate } from '../../api/shared-memory-api.js';
-import type { DeviceErrorKind } from '../backends/device-backend.js';
-import type { Check, PlatformErrors } from './service-flow-suite.js';
+import type { StreamUpdate } from '../../api/shared-memory-api.js';
+import { resultCheckers, type Check, type PlatformErrors } from './service-flow-suite.js';
 import { SharedMemoryService, type SharedMemoryServiceOptions } from './shared-memory-service.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,13 +34,7 @@ export async function runStreamServiceFlow(
   service.subscribe('streamUpdate', (event) => {
     if (event.ok) updates.push(event.value);
   });
-  const value = <T>(result: ApiResult<T>, name: string): T | null => {
-    if (result.ok) return result.value;
-    check(name, false, result.error.message);
-    return null;
-  };
-  const failedWith = <T>(result: ApiResult<T>, kind: DeviceErrorKind, code: number): boolean =>
-    !result.ok && result.error.kind === kind && result.error.osCode === code;
+  const { value, failedWith } = resultCheckers(check);
   let figures: StreamFlowFigures | null = null;
 
   try {

@@ -6,21 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { SEED_VALUES } from '../../api/device.js';
 import { RING_OFFSET } from '../../api/device.js';
-import type { ApiError, ApiResult, StateChange, StreamUpdate } from '../../api/shared-memory-api.js';
+import type { StateChange, StreamUpdate } from '../../api/shared-memory-api.js';
 import { createSimulatedBackend } from '../simulated/simulated-backend.js';
 import type { OsFlavour } from '../simulated/simulated-driver.js';
 import { setU64 } from '../stream/u64-field.js';
+import { err, ok } from './api-results-for-tests.js';
 import { SharedMemoryService } from './shared-memory-service.js';
 
-function ok<T>(result: ApiResult<T>): T {
-  if (!result.ok) throw new Error(`expected ok, got: ${result.error.message}`);
-  return result.value;
-}
-
-function err<T>(result: ApiResult<T>): ApiError {
-  if (result.ok) throw new Error('expected an error result');
-  return result.error;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

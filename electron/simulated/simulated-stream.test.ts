@@ -6,31 +6,11 @@ import { SEED_VALUES } from '../../api/device.js';
 import { LINUX_IOCTL, RECORD_OFFSET, RING_OFFSET, SHM_FEATURE_STREAM, SHM_RING_MAGIC, SHM_RING_STATE, SHM_STREAM_MAX_BATCH, SHM_STREAM_MAX_RATE, STRUCT_SIZE, WINDOWS_IOCTL } from '../../api/device.js';
 import { shmStreamCheck, shmStreamSample } from '../../api/stream-signal.js';
 import { caughtDeviceError } from '../backends/caught-device-error.js';
-import type { DeviceError } from '../backends/device-backend.js';
 import { encodeStreamStart } from '../stream/stream-start-struct.js';
 import { getU64, setU64 } from '../stream/u64-field.js';
+import { expectRowFor } from './expected-os-errors.js';
 import { createSimulatedBackend } from './simulated-backend.js';
-import type { OsFlavour } from './simulated-driver.js';
 
-const EXPECTED: Record<OsFlavour, Record<string, [string, number]>> = {
-  linux: {
-    'invalid-parameter': ['EINVAL', 22],
-    'buffer-too-small': ['EFAULT', 14],
-    busy: ['EBUSY', 16],
-    'nothing-allocated': ['ENODATA', 61],
-    'handle-closed': ['EBADF', 9],
-    'stream-faulted': ['EIO', 5],
-    'would-block': ['EAGAIN', 11],
-  },
-  windows: {
-    'invalid-parameter': ['ERROR_INVALID_PARAMETER', 87],
-    'buffer-too-small': ['ERROR_INSUFFICIENT_BUFFER', 122],
-    busy: ['ERROR_BUSY', 170],
-    'nothing-allocated': ['ERROR_BAD_COMMAND', 22],
-    'handle-closed': ['ERROR_INVALID_HANDLE', 6],
-    'stream-faulted': ['ERROR_IO_DEVICE', 1117],
-  },
-};
 
 /** A clock moved by hand and a producer timer fired by hand. */
 function manualTime() {
@@ -55,12 +35,7 @@ function manualTime() {
 
 describe.each(['linux', 'windows'] as const)('simulated streaming, %s flavour', (flavour) => {
   const codes = flavour === 'linux' ? LINUX_IOCTL : WINDOWS_IOCTL;
-  const expectRow = (error: DeviceError, row: string): void => {
-    const [name, code] = EXPECTED[flavour][row] ?? ['?', -1];
-    expect(error.kind).toBe(row);
-    expect(error.osName).toBe(name);
-    expect(error.osCode).toBe(code);
-  };
+  const expectRow = expectRowFor(flavour);
   const setup = (size = 4 * 4096) => {
     const time = manualTime();
     const backend = createSimulatedBackend({ flavour, clock: time.clock, scheduler: time.scheduler });
