@@ -12,6 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROFILES } from './lib/profiles.mjs';
+import { machineState, stringOpFlags } from './lib/machine-state.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -60,6 +61,8 @@ const environment = {
   cpuModel: cpus()[0]?.model ?? 'unknown',
   cpuCount: cpus().length,
   hypervisor: /^flags\s*:.*\bhypervisor\b/m.test(cpuinfo),
+  stringOpFlags: stringOpFlags(cpuinfo),
+  ...machineState(),
   memoryMiB: Math.round(totalmem() / 1024 / 1024),
   pageSize: Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()),
   node: process.version,
@@ -71,15 +74,41 @@ const dev = ['--device', values.device];
 const q = profile.query;
 const a = profile.alloc;
 const r = profile.read;
+/**
+ * QUERY in rounds: each round runs the C bench, then the Node bench, one run
+ * each (after its own warm-up), so a ratio of Node to C is taken within a
+ * round and a burst of load on the host slows both sides of it.
+ */
+function queryRounds() {
+  const rounds = [];
+  for (let r = 0; r < q.rounds; r++) {
+    const c = run(`QUERY round trip (C), round ${r + 1}/${q.rounds}`, native, [...dev, 'query', q.batch, q.batches, 1, q.warmup].map(String));
+    const node = run(`QUERY round trip (Node, koffi), round ${r + 1}/${q.rounds}`, process.execPath, [
+      nodeBench, 'query', ...dev, '--batch', String(q.batch), '--batches', String(q.batches), '--runs', '1', '--warmup', String(q.warmup),
+    ]);
+    rounds.push({ c, node });
+  }
+  const first = rounds[0];
+  const floor = (side) => Math.min(...rounds.map((x) => x[side].timerOverheadNs));
+  return {
+    c: { ...first.c, timerOverheadNs: floor('c'), runs: rounds.map((x) => x.c.runs[0]) },
+    node: {
+      ...first.node,
+      timerOverheadNs: floor('node'),
+      variants: Object.fromEntries(
+        Object.keys(first.node.variants).map((k) => [
+          k,
+          { warmup: rounds.map((x) => x.node.variants[k].warmup), runs: rounds.map((x) => x.node.variants[k].runs[0]) },
+        ]),
+      ),
+    },
+  };
+}
+
 const raw = {
   profile: values.profile,
   environment,
-  query: {
-    c: run('QUERY round trip (C)', native, [...dev, 'query', q.calls, q.runs, q.warmup].map(String)),
-    node: run('QUERY round trip (Node, koffi)', process.execPath, [
-      nodeBench, 'query', ...dev, '--calls', String(q.calls), '--runs', String(q.runs), '--warmup', String(q.warmup),
-    ]),
-  },
+  query: queryRounds(),
   alloc: run('allocation cost vs size (C)', native, [...dev, 'alloc', a.runs, a.warmup, ...a.sizes].map(String)),
   memset: run('user-space zeroing (C)', native, ['memset', a.runs, a.warmup, ...a.sizes].map(String)),
   read: {

@@ -23,8 +23,9 @@ import { PROFILES } from './lib/profiles.mjs';
 import { buildResults } from './lib/summarize.mjs';
 import { renderOutputs, updateReadme, writeOutputs } from './lib/write-outputs.mjs';
 import { validateResults } from './lib/validate.mjs';
-import { cliTest, selfTest } from './lib/self-test.mjs';
+import { cliTest, selfTest, validatorTest } from './lib/self-test.mjs';
 import { measureStreamFrameTimes, measureUiRoundTrip } from './ui-bench.mjs';
+import { machineState, stringOpFlags } from './lib/machine-state.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -111,6 +112,8 @@ function hostEnvironment() {
     host: {
       cpuModel: cpus()[0]?.model ?? 'unknown',
       cpuCount: cpus().length,
+      stringOpFlags: stringOpFlags(readFileSync('/proc/cpuinfo', 'utf8')),
+      ...machineState(),
       kernel: release(),
       node: process.version,
       // Other work on the host slows the emulated guest: the 1-minute load at the start and end of the run.
@@ -201,7 +204,7 @@ async function main() {
   console.log(`\n${rendered.table}\n`);
   log(`wrote ${[join(outDir, 'results.json'), ...written].join(', ')}`);
 
-  const checks = [...selfChecks, ...validateResults(results, { svgs: rendered.svgs })];
+  const checks = [...selfChecks, ...validateResults(results, { svgs: rendered.svgs }), ...validatorTest(results, rendered.svgs)];
   for (const c of checks)
     console.log(`${c.skipped ? 'skip' : c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.skipped ? ` (${c.skipped})` : c.detail && !c.ok ? `: ${c.detail}` : ''}`);
   const passed = checks.filter((c) => c.ok).length;

@@ -7,10 +7,11 @@
  * stdout. Statistics, fits, tables and plots are computed by the Node side
  * (bench/lib/), so every figure is summarised the same way whatever measured it.
  *
- *   shm-bench query  CALLS RUNS WARMUP        per-call QUERY round trip
- *   shm-bench alloc  RUNS WARMUP SIZE...      ALLOCATE+mmap+touch+munmap+RELEASE
- *   shm-bench memset RUNS WARMUP SIZE...      user-space zeroing references
- *   shm-bench read   RUNS WARMUP SIZE...      data path: mapping, pread, memcpy
+ *   shm-bench query  BATCH BATCHES RUNS WARMUP  QUERY round trip, timed in batches
+ *   shm-bench alloc  RUNS WARMUP SIZE...        ALLOCATE+mmap+touch+munmap+RELEASE
+ *   shm-bench memset RUNS WARMUP SIZE...        user-space zeroing references
+ *   shm-bench read   RUNS WARMUP SIZE...        data path: mapping, pread, memcpy,
+ *                                               warm and one-shot
  *   shm-bench stream ring|read RATE SECONDS  a stream consumed in place (woken by
  *                                            poll) or with read(): records, drops,
  *                                            the consumer's CPU time (getrusage)
@@ -75,7 +76,7 @@ static void usage(void) __attribute__((noreturn));
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: shm-bench [--device PATH] query CALLS RUNS WARMUP\n"
+		"usage: shm-bench [--device PATH] query BATCH BATCHES RUNS WARMUP\n"
 		"       shm-bench [--device PATH] alloc|memset|read RUNS WARMUP SIZE...\n"
 		"       shm-bench [--device PATH] stream ring|read RATE SECONDS\n"
 		"       shm-bench [--device PATH] stream-latency RATE BATCH SECONDS\n"
@@ -236,19 +237,25 @@ static void *user_buffer(uint64_t bytes)
 	return p;
 }
 
-/* QUERY: one ioctl per timed call; the timer's own cost is reported too. */
-static void bench_query(uint64_t calls, uint64_t runs, uint64_t warmup)
+/*
+ * QUERY, timed in batches: each sample is BATCH back-to-back ioctls, so the
+ * clock's own cost (reported too) is spread over BATCH calls. A run is BATCHES
+ * samples; samples are printed in ns per batch.
+ */
+static void bench_query(uint64_t batch, uint64_t batches, uint64_t runs, uint64_t warmup)
 {
 	int fd = open_device();
 	struct shm_device_info info;
-	uint64_t *samples = calloc(calls, sizeof(*samples));
+	uint64_t *samples = calloc(batches, sizeof(*samples));
 	uint64_t overhead = UINT64_MAX;
 
 	if (!samples)
-		die("out of memory for %" PRIu64 " samples", calls);
+		die("out of memory for %" PRIu64 " samples", batches);
 	for (uint64_t i = 0; i < warmup; i++)
 		if (ioctl(fd, SHM_IOCTL_QUERY, &info) < 0)
 			die_errno("SHM_IOCTL_QUERY");
+	if (ioctl(fd, SHM_IOCTL_QUERY, &info) < 0)
+		die_errno("SHM_IOCTL_QUERY");
 	if (info.abi_version != SHM_ABI_VERSION)
 		die("QUERY: abi_version %u, expected %u", info.abi_version, SHM_ABI_VERSION);
 	/* Smallest back-to-back clock read: the floor under every sample. */
@@ -258,19 +265,20 @@ static void bench_query(uint64_t calls, uint64_t runs, uint64_t warmup)
 		if (t1 - t0 < overhead)
 			overhead = t1 - t0;
 	}
-	printf("{\"bench\":\"query\",\"language\":\"c\",\"timerOverheadNs\":%" PRIu64 ",\"runs\":[",
-	       overhead);
+	printf("{\"bench\":\"query\",\"language\":\"c\",\"timerOverheadNs\":%" PRIu64
+	       ",\"batch\":%" PRIu64 ",\"runs\":[", overhead, batch);
 	for (uint64_t r = 0; r < runs; r++) {
-		for (uint64_t i = 0; i < calls; i++) {
+		for (uint64_t b = 0; b < batches; b++) {
 			uint64_t t0 = now_ns();
 
-			if (ioctl(fd, SHM_IOCTL_QUERY, &info) < 0)
-				die_errno("SHM_IOCTL_QUERY");
-			samples[i] = now_ns() - t0;
+			for (uint64_t i = 0; i < batch; i++)
+				if (ioctl(fd, SHM_IOCTL_QUERY, &info) < 0)
+					die_errno("SHM_IOCTL_QUERY");
+			samples[b] = now_ns() - t0;
 		}
 		printf("%s[", r ? "," : "");
-		for (uint64_t i = 0; i < calls; i++)
-			printf("%s%" PRIu64, i ? "," : "", samples[i]);
+		for (uint64_t b = 0; b < batches; b++)
+			printf("%s%" PRIu64, b ? "," : "", samples[b]);
 		printf("]");
 	}
 	printf("]}\n");
@@ -329,11 +337,19 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+static void print_alloc_times(const struct alloc_times *x, int first)
+{
+	printf("%s{\"allocate\":%" PRIu64 ",\"map\":%" PRIu64 ",\"touch\":%" PRIu64
+	       ",\"unmap\":%" PRIu64 ",\"release\":%" PRIu64 ",\"total\":%" PRIu64 "}",
+	       first ? "" : ",", x->allocate, x->map, x->touch, x->unmap, x->release, x->total);
+}
+
 static void bench_alloc(uint64_t runs, uint64_t warmup, const uint64_t *sizes, int nsizes)
 {
 	int fd = open_device();
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	struct alloc_times *t = xcalloc((size_t)nsizes * runs, sizeof(*t));
+	struct alloc_times *t_first = xcalloc(runs, sizeof(*t_first));
 
 	/* Check the seed once per size, outside the timed cycles. */
 	for (int s = 0; s < nsizes; s++) {
@@ -347,27 +363,38 @@ static void bench_alloc(uint64_t runs, uint64_t warmup, const uint64_t *sizes, i
 			die_errno("munmap of the device mapping");
 		device_release(fd);
 	}
-	for (uint64_t r = 0; r < warmup + runs; r++)
+	for (uint64_t r = 0; r < warmup + runs; r++) {
+		/*
+		 * Each round opens with an extra cycle of the first size, right after
+		 * the previous round's last (largest) one (or the seed checks): kept
+		 * apart, so the size's own point is measured after a cycle of its own
+		 * size and what the large cycle leaves behind is measured, not guessed.
+		 */
+		struct alloc_times first = alloc_cycle(fd, sizes[0], page);
+
+		if (r >= warmup)
+			t_first[r - warmup] = first;
 		for (int s = 0; s < nsizes; s++) {
 			struct alloc_times x = alloc_cycle(fd, sizes[s], page);
 
 			if (r >= warmup)
 				t[(size_t)s * runs + (r - warmup)] = x;
 		}
-	printf("{\"bench\":\"alloc\",\"pageSize\":%" PRIu64 ",\"sizes\":[", page);
+	}
+	printf("{\"bench\":\"alloc\",\"pageSize\":%" PRIu64 ",\"firstOfRound\":{\"size\":%" PRIu64
+	       ",\"runs\":[", page, sizes[0]);
+	for (uint64_t r = 0; r < runs; r++)
+		print_alloc_times(&t_first[r], r == 0);
+	printf("]},\"sizes\":[");
 	for (int s = 0; s < nsizes; s++) {
 		printf("%s{\"size\":%" PRIu64 ",\"runs\":[", s ? "," : "", sizes[s]);
-		for (uint64_t r = 0; r < runs; r++) {
-			const struct alloc_times *x = &t[(size_t)s * runs + r];
-
-			printf("%s{\"allocate\":%" PRIu64 ",\"map\":%" PRIu64 ",\"touch\":%" PRIu64
-			       ",\"unmap\":%" PRIu64 ",\"release\":%" PRIu64 ",\"total\":%" PRIu64 "}",
-			       r ? "," : "", x->allocate, x->map, x->touch, x->unmap, x->release, x->total);
-		}
+		for (uint64_t r = 0; r < runs; r++)
+			print_alloc_times(&t[(size_t)s * runs + r], r == 0);
 		printf("]}");
 	}
 	printf("]}\n");
 	free(t);
+	free(t_first);
 	close(fd);
 }
 
@@ -433,14 +460,51 @@ static void bench_memset(uint64_t runs, uint64_t warmup, const uint64_t *sizes, 
  *   mappedSum  sum of every word, read in place through the mapping (zero copy)
  *   preadSum   pread into a user buffer (the copy path), then the same sum
  *   preadOnly  the pread alone
- *   memcpy     memcpy between two user buffers (the bandwidth limit)
- *   userSum    the same sum over an ordinary user buffer
+ *   memcpy     memcpy between two user buffers (context: loads and stores)
+ *   userSum    the same sum over an ordinary user buffer (the reference)
+ * and the one-shot cost of reading N bytes once, set-up included:
+ *   mapOnce    mmap of N bytes of the allocation + the sum + munmap
+ *   preadFresh a newly mapped user buffer + pread into it (its pages fault in
+ *              during the copy) + the sum + munmap
  * Every sum must agree, or the run fails.
  */
 struct read_times {
-	uint64_t mapped_sum, pread_sum, pread_only, memcpy, user_sum;
+	uint64_t mapped_sum, pread_sum, pread_only, memcpy, user_sum, map_once, pread_fresh;
 	uint32_t checksum;
 };
+
+static uint32_t timed_sum32(const void *buf, uint64_t bytes, uint64_t *ns)
+{
+	uint64_t t0 = now_ns();
+	uint32_t s = sum32(buf, bytes);
+
+	*ns = now_ns() - t0;
+	return s;
+}
+
+static uint32_t sum_mapped_once(int fd, uint64_t size)
+{
+	void *p = map_shared(fd, size, PROT_READ);
+	uint32_t s = sum32(p, size);
+
+	if (munmap(p, size) < 0)
+		die_errno("munmap of the device mapping");
+	return s;
+}
+
+static uint32_t sum_pread_fresh(int fd, uint64_t size)
+{
+	void *buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint32_t s;
+
+	if (buf == MAP_FAILED)
+		die_errno("mmap of a user buffer");
+	pread_all(fd, buf, size);
+	s = sum32(buf, size);
+	if (munmap(buf, size) < 0)
+		die_errno("munmap of a user buffer");
+	return s;
+}
 
 static void bench_read(uint64_t runs, uint64_t warmup, const uint64_t *sizes, int nsizes)
 {
@@ -460,12 +524,22 @@ static void bench_read(uint64_t runs, uint64_t warmup, const uint64_t *sizes, in
 
 	for (uint64_t r = 0; r < warmup + runs; r++) {
 		for (int s = 0; s < nsizes; s++) {
-			uint64_t size = sizes[s], t0, t1, t2, t3, t4, t5, t6;
-			uint32_t mapped_sum, pread_sum, user_sum;
+			uint64_t size = sizes[s], t2, t3, t4, t5, t6, t7, mapped_ns, user_ns;
+			uint32_t mapped_sum, pread_sum, user_sum, once_sum, fresh_sum;
 
-			t0 = now_ns();
-			mapped_sum = sum32(map, size);
-			t1 = now_ns();
+			/*
+			 * The read in place and its reference first, before anything
+			 * else of this size touches memory (a memcpy from src just
+			 * before would leave it in the host's cache), in turns: odd
+			 * rounds read the user buffer first.
+			 */
+			if (r % 2) {
+				user_sum = timed_sum32(src, size, &user_ns);
+				mapped_sum = timed_sum32(map, size, &mapped_ns);
+			} else {
+				mapped_sum = timed_sum32(map, size, &mapped_ns);
+				user_sum = timed_sum32(src, size, &user_ns);
+			}
 			/* Clear the target so a pread that copied nothing cannot pass the check. */
 			memset(dst, 0, size);
 			t2 = now_ns();
@@ -476,18 +550,24 @@ static void bench_read(uint64_t runs, uint64_t warmup, const uint64_t *sizes, in
 			memcpy(dst, src, size);
 			__asm__ volatile("" : : "r"(dst) : "memory");
 			t5 = now_ns();
-			user_sum = sum32(src, size);
+			once_sum = sum_mapped_once(fd, size);
 			t6 = now_ns();
-			if (mapped_sum != pread_sum || mapped_sum != user_sum)
-				die("read %" PRIu64 " bytes: sums differ: mapped %u, pread %u, user %u",
-				    size, mapped_sum, pread_sum, user_sum);
+			fresh_sum = sum_pread_fresh(fd, size);
+			t7 = now_ns();
+			if (mapped_sum != pread_sum || mapped_sum != user_sum || mapped_sum != once_sum ||
+			    mapped_sum != fresh_sum)
+				die("read %" PRIu64 " bytes: sums differ: mapped %u, pread %u, user %u, "
+				    "mapped once %u, pread into a new buffer %u",
+				    size, mapped_sum, pread_sum, user_sum, once_sum, fresh_sum);
 			if (r >= warmup)
 				t[(size_t)s * runs + (r - warmup)] = (struct read_times){
-					.mapped_sum = t1 - t0,
+					.mapped_sum = mapped_ns,
 					.pread_sum = t4 - t2,
 					.pread_only = t3 - t2,
 					.memcpy = t5 - t4,
-					.user_sum = t6 - t5,
+					.user_sum = user_ns,
+					.map_once = t6 - t5,
+					.pread_fresh = t7 - t6,
 					.checksum = mapped_sum,
 				};
 		}
@@ -500,9 +580,10 @@ static void bench_read(uint64_t runs, uint64_t warmup, const uint64_t *sizes, in
 
 			printf("%s{\"mappedSum\":%" PRIu64 ",\"preadSum\":%" PRIu64
 			       ",\"preadOnly\":%" PRIu64 ",\"memcpy\":%" PRIu64
-			       ",\"userSum\":%" PRIu64 ",\"checksum\":%u}",
+			       ",\"userSum\":%" PRIu64 ",\"mapOnce\":%" PRIu64
+			       ",\"preadFresh\":%" PRIu64 ",\"checksum\":%u}",
 			       r ? "," : "", x->mapped_sum, x->pread_sum, x->pread_only, x->memcpy,
-			       x->user_sum, x->checksum);
+			       x->user_sum, x->map_once, x->pread_fresh, x->checksum);
 		}
 		printf("]}");
 	}
@@ -775,10 +856,10 @@ int main(int argc, char **argv)
 		usage();
 	cmd = argv[i++];
 	if (!strcmp(cmd, "query")) {
-		if (argc - i != 3)
+		if (argc - i != 4)
 			usage();
-		bench_query(parse_u64(argv[i], "CALLS", 1), parse_u64(argv[i + 1], "RUNS", 1),
-			    parse_u64(argv[i + 2], "WARMUP", 0));
+		bench_query(parse_u64(argv[i], "BATCH", 1), parse_u64(argv[i + 1], "BATCHES", 1),
+			    parse_u64(argv[i + 2], "RUNS", 1), parse_u64(argv[i + 3], "WARMUP", 0));
 	} else if (!strcmp(cmd, "alloc") || !strcmp(cmd, "memset") || !strcmp(cmd, "read")) {
 		uint64_t runs, warmup;
 		int n;

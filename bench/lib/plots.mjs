@@ -1,7 +1,11 @@
-// The bench's two figures, drawn from results.json:
+// The bench's figures, drawn from results.json:
 //   allocation-cost.svg  time and time per page vs size, driver vs user-space zeroing
-//   data-path.svg        bandwidth of every data path vs size
+//   data-path.svg        bandwidth of the data paths vs size, and each one's time
+//                        relative to the same loop over ordinary memory
+//   query.svg            QUERY median per call by client, and the target's
+//                        ratio over rounds
 import { figure, formatBytes, formatNumber, panel, PALETTE } from './svg-plot.mjs';
+import { QUERY_CLIENTS } from './summarize.mjs';
 
 const sizeAxis = { log: true, base: 4, format: formatBytes };
 // The same thing keeps its colour in both panels.
@@ -20,7 +24,9 @@ export function allocationCostSvg(r) {
       { name: 'driver: ALLOCATE+mmap+touch+munmap+RELEASE', color: COLOR.driver, points: sizes.map((s) => [s.size, us(s.totalNs.median)]) },
       {
         name: `linear fit: ${fit.slopeNsPerPage.toFixed(0)} ns/page, R²=${fit.r2.toFixed(4)}`,
-        points: sizes.map((s) => [s.size, Math.max(us(fit.slopeNsPerPage * s.pages + fit.interceptUs * 1e3), 1e-3)]),
+        // Drawn where the line is above zero (a negative intercept would
+        // otherwise stretch the log axis down to nothing).
+        points: sizes.map((s) => [s.size, us(fit.slopeNsPerPage * s.pages + fit.interceptUs * 1e3)]).filter(([, t]) => t > 0),
         dashed: true, marker: false, color: COLOR.fit,
       },
       { name: 'user: anonymous mmap + touch + munmap', color: COLOR.anon, points: sizes.map((s) => [s.size, us(s.anonTouchNs.median)]) },
@@ -47,27 +53,62 @@ export function allocationCostSvg(r) {
 
 export function dataPathSvg(r) {
   const sizes = r.dataPath.sizes;
-  const main = ['cMapped', 'nodeView', 'nodeDecode', 'cPread', 'nodePread', 'memcpy'];
   const labels = Object.fromEntries(r.dataPath.variants.map((v) => [v.key, v.label]));
+  const references = new Set(['cUserSum', 'nodePlainSum']);
+  const shown = ['cMapped', 'cUserSum', 'cPread', 'nodeView', 'nodePlainSum', 'nodeDecode', 'nodeMemcpyReused', 'nodePread'];
+  const color = Object.fromEntries(shown.map((k, i) => [k, PALETTE[i]]));
   const bandwidth = panel({
-    x: 0, y: 0, width: 700, height: 460,
+    x: 0, y: 0, width: 620, height: 620, legendBelow: true,
     title: 'Reading N MiB the driver holds: bandwidth',
     xLabel: 'bytes read', yLabel: 'GB/s (log)',
     xAxis: sizeAxis, yAxis: { log: true, format: formatNumber },
-    series: main.map((k) => ({ name: labels[k], points: sizes.map((s) => [s.size, s.variants[k].gbps.median]), dashed: k === 'memcpy' })),
+    series: shown.map((k) => ({ name: labels[k], color: color[k], points: sizes.map((s) => [s.size, s.variants[k].gbps.median]), dashed: references.has(k) })),
   });
-  const largest = sizes.at(-1);
+  const relative = shown.filter((k) => !references.has(k));
   const ratios = panel({
-    x: 700, y: 0, width: 420, height: 460,
-    title: `Ratio to memcpy at ${formatBytes(largest.size)}`,
-    xLabel: 'path (a..e, see legend left)', yLabel: 'bandwidth / memcpy bandwidth',
-    xAxis: { log: false, min: 0, max: main.length + 1, step: 1, format: (i) => (Number.isInteger(i) && i >= 1 && i <= main.length ? ['a', 'b', 'c', 'd C', 'd N', 'e'][i - 1] : '') },
-    yAxis: { log: false, format: formatNumber },
-    series: [{ name: 'ratio to (e)', bars: true, points: main.map((k, i) => [i + 1, largest.ratioToMemcpy[k], PALETTE[i]]) }],
+    x: 620, y: 0, width: 500, height: 620, legendBelow: true,
+    title: 'Time relative to the same loop over ordinary memory',
+    xLabel: 'bytes read', yLabel: 'time / reference time (paired, log)',
+    xAxis: sizeAxis, yAxis: { log: true, format: formatNumber },
+    series: [
+      ...relative.map((k) => ({ name: labels[k].replace(/, then the loop$/, ''), color: color[k], points: sizes.map((s) => [s.size, s.toReference[k].median]) })),
+      { name: 'target for (a): 1.25', color: '#7f7f7f', dashed: true, marker: false, points: sizes.map((s) => [s.size, 1.25]) },
+    ],
   });
   return figure({
-    width: 1120, height: 480,
+    width: 1120, height: 640,
     caption: `SharedMemory bench, ${r.date}: every path reads every 32-bit word once; guest under QEMU ${r.environment.accelerator}`,
     panels: [bandwidth, ratios],
+  });
+}
+
+export function querySvg(r) {
+  const clients = QUERY_CLIENTS.map((c, i) => ({ ...c, i }));
+  const names = ['C', 'backend', 'koffi fixed', 'koffi variadic'];
+  const perCall = panel({
+    x: 0, y: 0, width: 620, height: 420,
+    title: 'QUERY round trip, median per call',
+    xLabel: 'client (1 C, 2 the app\'s backend, 3 bare koffi fixed, 4 bare koffi variadic)', yLabel: 'µs per call',
+    xAxis: { log: false, min: 0, max: clients.length + 1, step: 1, format: (i) => names[i - 1] ?? '' },
+    yAxis: { log: false, format: formatNumber },
+    series: [{ name: 'median per call', bars: true, points: clients.map((c) => [c.i + 1, r.control.clients[c.key].medianNs / 1e3, PALETTE[c.i]]) }],
+  });
+  const rounds = r.control.clients.c.runs;
+  const ratioPanel = panel({
+    x: 620, y: 0, width: 500, height: 420,
+    title: "The app's backend / bare koffi call, per round",
+    xLabel: 'statistic over rounds', yLabel: 'time ratio (paired per round)',
+    xAxis: { log: false, min: 0, max: 4, step: 1, format: (i) => ['', 'min', 'median', 'max'][i] ?? '' },
+    yAxis: { log: false, format: formatNumber },
+    series: [{
+      name: `backend / koffi fixed over ${rounds} rounds`,
+      bars: true,
+      points: ['min', 'median', 'max'].map((k, i) => [i + 1, r.control.pairedRatio.backendToKoffiFixed[k], PALETTE[1]]),
+    }, { name: 'target: 1.25', color: '#7f7f7f', dashed: true, marker: false, points: [[0.5, 1.25], [3.5, 1.25]] }],
+  });
+  return figure({
+    width: 1120, height: 440,
+    caption: `SharedMemory bench, ${r.date}: batches of ${r.control.clients.c.batch} calls; guest under QEMU ${r.environment.accelerator}`,
+    panels: [perCall, ratioPanel],
   });
 }

@@ -11,7 +11,10 @@ const powersOfTwo = (from, to) => {
 
 export const PROFILES = {
   full: {
-    query: { calls: 2000, runs: 7, warmup: 200 },
+    // QUERY: rounds of (C, then Node), each timing `batches` batches of
+    // `batch` calls after `warmup` calls per variant; JIT-compiled code under
+    // the emulator needs thousands of calls to reach its final tier.
+    query: { batch: 100, batches: 100, rounds: 7, warmup: 20000 },
     alloc: { sizes: powersOfTwo(4 * KiB, 256 * MiB), runs: 7, warmup: 1 },
     read: { sizes: [1, 4, 16, 64, 256].map((n) => n * MiB), runs: 7, warmup: 1 },
     ui: { clicks: 100, warmup: 5 },
@@ -25,7 +28,7 @@ export const PROFILES = {
     timeoutSeconds: 3000,
   },
   quick: {
-    query: { calls: 200, runs: 3, warmup: 20 },
+    query: { batch: 50, batches: 20, rounds: 3, warmup: 20000 },
     alloc: { sizes: powersOfTwo(4 * KiB, 1 * MiB), runs: 3, warmup: 1 },
     // From 1 MiB up glibc's memcpy uses vector loops, not rep movsb, which TCG
     // emulates erratically (see the emulation note in the README).

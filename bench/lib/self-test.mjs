@@ -3,6 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { linearFit, quantile, summarize } from './stats.mjs';
 import { expectedPatternSum, fillPattern, sum32 } from './checksum.mjs';
+import { cpuFrequencyGovernor, stringOpFlags, sysfsChoice } from './machine-state.mjs';
+import { validateResults } from './validate.mjs';
 import { consumerSweep } from './streaming-summary.mjs';
 
 export function selfTest() {
@@ -48,6 +50,49 @@ export function selfTest() {
     'checksum: the closed form matches the sum of the filled pattern',
     sum32(words) === expectedPatternSum(words.byteLength) && sum32(words.subarray(0, 1024)) === expectedPatternSum(4096),
   );
+
+  let unbracketed = '';
+  try {
+    sysfsChoice('/proc/self/comm');
+  } catch (error) {
+    unbracketed = error.message;
+  }
+  const noCpus = cpuFrequencyGovernor('/nonexistent/cpu');
+  check(
+    'machine state: a sysfs choice without brackets is an error, a missing file or cpufreq is recorded as absent',
+    /names no setting in brackets/.test(unbracketed) && /does not exist/.test(sysfsChoice('/nonexistent/enabled').absent) && typeof noCpus.absent === 'string',
+    unbracketed,
+  );
+  const flags = stringOpFlags('flags\t\t: fpu erms sse2\n');
+  check('machine state: CPU flags parsed from /proc/cpuinfo text', flags.erms && !flags.fsrm && !flags.rep_good, JSON.stringify(flags));
+  return checks;
+}
+
+/**
+ * The results checks can fail: each corruption of a good results.json (the
+ * run's own) must make validateResults report at least one failure.
+ */
+export function validatorTest(results, svgs) {
+  const corruptions = {
+    'a negative QUERY median': (r) => { r.control.clients.backend.medianNs = -1; },
+    'a p99 below the median': (r) => { r.control.clients.c.p99Ns = r.control.clients.c.medianNs / 2; },
+    'a NaN bandwidth': (r) => { r.dataPath.sizes[0].variants.cMapped.gbps.median = NaN; },
+    'a data path missing': (r) => { delete r.dataPath.sizes[0].variants.nodeMemcpyNew; },
+    'no THP record for the guest': (r) => { delete r.environment.guest.transparentHugepage; },
+    'no CPU frequency record for the host': (r) => { delete r.environment.host.cpuFrequency; },
+    'a target without a verdict': (r) => { r.targets[0].met = undefined; },
+    'a kernel warning': (r) => { r.kernelProblems = ['WARNING: CPU: 0 PID: 1 at mm/vmalloc.c'];},
+    'a missing first-of-round cycle': (r) => { delete r.allocation.firstOfRound; },
+  };
+  const checks = [];
+  for (const [name, corrupt] of Object.entries(corruptions)) {
+    const copy = structuredClone(results);
+    corrupt(copy);
+    const failed = validateResults(copy, { svgs }).filter((c) => c.ok === false);
+    checks.push({ name: `results checks catch ${name}`, ok: failed.length > 0, detail: 'every check passed' });
+  }
+  const brokenPlot = validateResults(results, { svgs: { 'broken.svg': '<svg ><polyline class="series" points="NaN,1"/>' } }).filter((c) => c.ok === false);
+  checks.push({ name: 'results checks catch a truncated plot with NaN in it', ok: brokenPlot.length > 0, detail: 'every check passed' });
   return checks;
 }
 
@@ -57,7 +102,7 @@ export function cliTest(nativePath, nodeBenchPath) {
   const run = (args) => spawnSync(nativePath, args, { encoding: 'utf8' });
   const nodeCases = [
     { args: ['read', '--sizes', '4097'], code: 1, message: /--sizes must list positive multiples of 4096, got "4097"/ },
-    { args: ['query', '--calls', 'many'], code: 1, message: /--calls must be an integer >= 1, got "many"/ },
+    { args: ['query', '--batch', 'many'], code: 1, message: /--batch must be an integer >= 1, got "many"/ },
     { args: ['query', '--device', '/nonexistent/sharedmemory'], code: 1, message: /open failed: .*ENOENT/ },
     { args: ['frobnicate'], code: 2, message: /usage: node-bench query\|read/ },
   ];
@@ -71,14 +116,15 @@ export function cliTest(nativePath, nodeBenchPath) {
   }
   const cases = [
     { args: ['alloc', '3', '1', '4097'], code: 2, message: /SIZE 4097 is not a multiple of 4096/ },
-    { args: ['query', '0', '1', '1'], code: 2, message: /CALLS must be an integer >= 1/ },
+    { args: ['query', '0', '1', '1', '1'], code: 2, message: /BATCH must be an integer >= 1/ },
+    { args: ['query', '10', '1', '1'], code: 2, message: /usage: shm-bench .*query BATCH BATCHES RUNS WARMUP/ },
     { args: ['read', '3', '1', '-4096'], code: 2, message: /SIZE must be an integer/ },
     { args: ['frobnicate'], code: 2, message: /usage: shm-bench/ },
     { args: ['stream', 'mmap', '1000', '5'], code: 2, message: /usage: shm-bench/ },
     { args: ['stream', 'ring', '0', '5'], code: 2, message: /RATE must be an integer >= 1/ },
     { args: ['wakeup', 'same', 'lots'], code: 2, message: /ROUNDS must be an integer >= 1/ },
     { args: ['wakeup', 'elsewhere', '10'], code: 2, message: /usage: shm-bench/ },
-    { args: ['--device', '/nonexistent/sharedmemory', 'query', '1', '1', '0'], code: 1, message: /open \/nonexistent\/sharedmemory failed: No such file or directory/ },
+    { args: ['--device', '/nonexistent/sharedmemory', 'query', '1', '1', '1', '0'], code: 1, message: /open \/nonexistent\/sharedmemory failed: No such file or directory/ },
   ];
   for (const c of cases) {
     const r = run(c.args);

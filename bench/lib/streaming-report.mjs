@@ -2,6 +2,7 @@
 // results.streaming (bench/lib/streaming-summary.mjs).
 const f = (v, digits = 3) => (v === null || v === undefined ? '—' : Number(v).toPrecision(digits));
 const us = (ns) => f(ns / 1e3);
+const rate = (r) => (r === null ? 'no rate of the sweep' : `${r} records/s`);
 
 export function streamingTable(s) {
   const lines = [];
@@ -21,10 +22,10 @@ export function streamingTable(s) {
       );
   lines.push('');
   lines.push(
-    `Highest rate run with no drop: ring ${s.ring.sustainedRate ?? 'none'} records/s, read() ${s.copy.sustainedRate ?? 'none'} records/s. ` +
-      `Highest rate kept up with (backlog below the ring's size): ring ${s.ring.keptUpRate ?? 'none'}, read() ${s.copy.keptUpRate ?? 'none'}. ` +
+    `Highest rate run with no drop: ring ${rate(s.ring.sustainedRate)}, read() ${rate(s.copy.sustainedRate)}. ` +
+      `Highest rate kept up with (backlog below the ring's size): ring ${rate(s.ring.keptUpRate)}, read() ${rate(s.copy.keptUpRate)}. ` +
       `CPU per record, ring / read(): ${s.cpuRatioByRate.map((c) => `${f(c.ringToCopy)} at ${c.rate}/s`).join(', ') || '—'}.` +
-      (s.node?.runs.length ? ` The app's Node consumer: no drop up to ${s.node.sustainedRate ?? 'no rate'} records/s, kept up to ${s.node.keptUpRate ?? 'none'}.` : ''),
+      (s.node?.runs.length ? ` The app's Node consumer: no drop up to ${rate(s.node.sustainedRate)}, kept up to ${rate(s.node.keptUpRate)}.` : ''),
   );
   lines.push('');
   lines.push('| latency | samples | p50 µs | p99 µs | max µs |');
@@ -46,7 +47,7 @@ export function streamingFindings(s) {
   const behind = (sweep) => (last(sweep).keptUp ? 'kept up to the end of the sweep' : `fell a ring behind at ${last(sweep).rate}/s`);
   const lateDrops = [...s.ring.runs, ...s.copy.runs].filter((r) => r.keptUp && r.dropped > 0);
   out.push(
-    `Streaming: with no drop for ${s.seconds} s, the ring consumer ran up to ${s.ring.sustainedRate ?? 'no rate'} records/s and read() up to ${s.copy.sustainedRate ?? 'no rate'}; ` +
+    `Streaming: the highest rate run ${s.seconds} s with no drop was ${rate(s.ring.sustainedRate)} for the ring consumer and ${rate(s.copy.sustainedRate)} for read(); ` +
       `the ring consumer ${behind(s.ring)}, read() ${behind(s.copy)}` +
       (cr ? `; at ${cr.rate}/s the ring consumer spent ${f(cr.ringToCopy)}x the CPU time per record of read().` : '.') +
       (lateDrops.length

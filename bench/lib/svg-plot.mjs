@@ -38,14 +38,19 @@ function axis({ values, log, base = 10, format, ticks: wanted = 6, min: fixedMin
   return { ticks, format, scale: (v) => (v - min) / (max - min) };
 }
 
+const LEGEND_ROW = 16;
+
 /**
  * One plot panel. Returns SVG markup (a <g>) of the given size, placed at (x, y).
  * series: [{ name, points: [[x, y], ...], dashed?, marker? }]
+ * legendBelow: the legend under the x axis instead of inside the plot's top
+ * left corner (for panels whose lines would run through it).
  */
-export function panel({ x = 0, y = 0, width, height, title, xLabel, yLabel, xAxis, yAxis, series }) {
+export function panel({ x = 0, y = 0, width, height, title, xLabel, yLabel, xAxis, yAxis, series, legendBelow = false }) {
   const pad = { left: 72, right: 16, top: 34, bottom: 48 };
   const plotW = width - pad.left - pad.right;
-  const plotH = height - pad.top - pad.bottom;
+  const legendHeight = legendBelow ? series.filter((s) => !s.bars).length * LEGEND_ROW + 16 : 0;
+  const plotH = height - pad.top - pad.bottom - legendHeight;
   const all = series.flatMap((s) => s.points);
   const xa = axis({ values: all.map((p) => p[0]), ...xAxis });
   const ya = axis({ values: all.map((p) => p[1]), ...yAxis });
@@ -64,7 +69,7 @@ export function panel({ x = 0, y = 0, width, height, title, xLabel, yLabel, xAxi
     out.push(`<line x1="${pad.left}" y1="${ty}" x2="${pad.left + plotW}" y2="${ty}" stroke="#ddd"/>`);
     out.push(`<text x="${pad.left - 6}" y="${(+ty + 4).toFixed(1)}" text-anchor="end" font-size="11">${escapeXml(ya.format(t))}</text>`);
   }
-  out.push(`<text x="${pad.left + plotW / 2}" y="${height - 8}" text-anchor="middle" font-size="12">${escapeXml(xLabel)}</text>`);
+  out.push(`<text x="${pad.left + plotW / 2}" y="${pad.top + plotH + pad.bottom - 8}" text-anchor="middle" font-size="12">${escapeXml(xLabel)}</text>`);
   out.push(`<text transform="translate(16,${pad.top + plotH / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(yLabel)}</text>`);
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
@@ -84,8 +89,8 @@ export function panel({ x = 0, y = 0, width, height, title, xLabel, yLabel, xAxi
     if (s.marker !== false)
       for (const [a, b] of s.points)
         out.push(`<circle cx="${px(a).toFixed(1)}" cy="${py(b).toFixed(1)}" r="3" fill="${color}"/>`);
-    // Legend, top-left inside the plot.
-    const ly = pad.top + 14 + i * 16;
+    // Legend, top-left inside the plot or under the x axis.
+    const ly = (legendBelow ? pad.top + plotH + pad.bottom + 12 : pad.top + 14) + i * LEGEND_ROW;
     out.push(`<line x1="${pad.left + 8}" y1="${ly - 4}" x2="${pad.left + 30}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
     out.push(`<text x="${pad.left + 36}" y="${ly}" font-size="11">${escapeXml(s.name)}</text>`);
   });

@@ -2,7 +2,7 @@
 // committed full run, the table section of bench/README.md.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allocationCostSvg, dataPathSvg } from './plots.mjs';
+import { allocationCostSvg, dataPathSvg, querySvg } from './plots.mjs';
 import { findings, markdownTable } from './report.mjs';
 
 const START = '<!-- bench-table:start -->';
@@ -10,7 +10,7 @@ const END = '<!-- bench-table:end -->';
 
 export function renderOutputs(results) {
   return {
-    svgs: { 'allocation-cost.svg': allocationCostSvg(results), 'data-path.svg': dataPathSvg(results) },
+    svgs: { 'query.svg': querySvg(results), 'allocation-cost.svg': allocationCostSvg(results), 'data-path.svg': dataPathSvg(results) },
     table: `${markdownTable(results)}\n\n**What this run says**\n\n${findings(results)}`,
   };
 }

@@ -8,12 +8,12 @@ import { LINUX_IOCTL, STRUCT_SIZE } from '../../api/device.ts';
 
 const libc = koffi.load('libc.so.6');
 const ioctlPtr = libc.func('int ioctl(int fd, unsigned long request, ...)');
-// The same libc function bound with a fixed prototype. On x86-64 System V a
-// variadic callee receives integer and pointer arguments exactly as a fixed
-// one does, so this is safe there; koffi then needs no per-call type parsing.
+// The same libc function bound with a fixed prototype, as the app's backend
+// binds it (electron/backends/linux-libc.ts says why that is safe on Linux).
 const ioctlFixed = libc.func('int ioctl(int fd, unsigned long request, void *arg)');
 const mmap = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)');
 const munmap = libc.func('int munmap(void *addr, size_t length)');
+const memcpy = libc.func('void *memcpy(void *dest, const void *src, size_t n)');
 const strerror = libc.func('const char *strerror(int errnum)');
 
 const PROT_READ = 0x1;
@@ -64,12 +64,19 @@ export function preadAll(fd, buffer, length) {
   }
 }
 
-/** The raw QUERY ioctl, without the backend's decoding and checks (variadic, as the backend binds it). */
+/** Copies `length` bytes at native `address` into the start of `buffer` (libc memcpy); returns those bytes. */
+export function copyInto(buffer, address, length) {
+  if (length > buffer.byteLength) throw new Error(`copy of ${length} bytes into a buffer of ${buffer.byteLength}`);
+  memcpy(buffer, address, length);
+  return buffer.subarray(0, length);
+}
+
+/** The raw QUERY ioctl, without the backend's decoding and checks, bound variadic (its C declaration). */
 export function rawQuery(fd, out) {
   if (ioctlPtr(fd, LINUX_IOCTL.QUERY, 'void *', out) < 0) fail('SHM_IOCTL_QUERY');
 }
 
-/** The raw QUERY ioctl through the fixed-prototype binding. */
+/** The raw QUERY ioctl through the fixed-prototype binding (as the backend binds it). */
 export function rawQueryFixed(fd, out) {
   if (ioctlFixed(fd, LINUX_IOCTL.QUERY, out) < 0) fail('SHM_IOCTL_QUERY (fixed prototype)');
 }

@@ -2,26 +2,30 @@
 // the VM). Prints raw timings as one JSON document on stdout, in the same shape
 // as bench/c/shm-bench.c, for bench/lib/ to summarise.
 //
-//   node-bench query --calls N --runs R --warmup W
-//       QUERY round trip per call through the app's Linux backend (koffi), and
-//       through a bare koffi ioctl on the bench's own fd, bound variadic (as
-//       the backend does) and with a fixed prototype.
+//   node-bench query --batch B --batches N --runs R --warmup W
+//       QUERY round trip through the app's Linux backend (koffi), and through
+//       a bare koffi ioctl on the bench's own fd, bound with a fixed prototype
+//       (as the backend does) and variadic. Timed in batches of B calls; the
+//       variants take turns within each run, so their ratios are paired.
 //   node-bench read --runs R --warmup W --sizes S1,S2,...
-//       the data path in Node: koffi.view (zero copy), koffi.decode (the copy
-//       Electron needs), pread into a reused Buffer; each followed by the same
-//       sum over every word, and the same sum over plain JS memory.
+//       the data path in Node: koffi.view (zero copy; plain Node only), the
+//       copies Electron allows (koffi.decode as a uint32_t array and as a
+//       uint8_t array, libc memcpy into a reused and into a new Buffer), pread
+//       into a reused Buffer; each followed by the same sum over every word,
+//       and the same sum over plain JS memory.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import koffi from 'koffi';
 import { createLinuxBackend } from '../../electron/backends/linux-backend.ts';
 import { STRUCT_SIZE, SHM_LINUX_DEVICE_PATH } from '../../api/device.ts';
-import { openMappedAllocation, preadAll, rawQuery, rawQueryFixed } from './device-mapping.mjs';
+import { copyInto, openMappedAllocation, preadAll, rawQuery, rawQueryFixed } from './device-mapping.mjs';
 import { sum32, fillPattern, expectedPatternSum } from '../lib/checksum.mjs';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
-    calls: { type: 'string', default: '1000' },
+    batch: { type: 'string', default: '100' },
+    batches: { type: 'string', default: '100' },
     runs: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '1' },
     sizes: { type: 'string', default: '' },
@@ -36,6 +40,8 @@ function count(name, min) {
 }
 
 const now = () => process.hrtime.bigint();
+// The most elements koffi puts in one array type.
+const KOFFI_MAX_ARRAY = 2 ** 26;
 
 function timerOverheadNs() {
   let best = Infinity;
@@ -47,97 +53,56 @@ function timerOverheadNs() {
   return best;
 }
 
-/** Times `call` once per sample; returns runs of per-call nanoseconds. */
-function timeCalls(call, calls, runs, warmup) {
-  for (let i = 0; i < warmup; i++) call();
-  const out = [];
-  for (let r = 0; r < runs; r++) {
-    const samples = new Array(calls);
-    for (let i = 0; i < calls; i++) {
-      const t0 = now();
-      call();
-      samples[i] = Number(now() - t0);
-    }
-    out.push(samples);
+/** One run of `batches` samples, each the ns taken by `batch` back-to-back calls. */
+function timeBatches(call, batch, batches) {
+  const samples = new Array(batches);
+  for (let b = 0; b < batches; b++) {
+    const t0 = now();
+    for (let i = 0; i < batch; i++) call();
+    samples[b] = Number(now() - t0);
   }
-  return out;
+  return samples;
 }
 
 function benchQuery() {
-  const calls = count('calls', 1);
+  const batch = count('batch', 1);
+  const batches = count('batches', 1);
   const runs = count('runs', 1);
   const warmup = count('warmup', 0);
   const overhead = timerOverheadNs();
 
   const handle = createLinuxBackend({ devicePath: values.device }).open();
-  let backendRuns;
+  // The same ioctl with nothing but koffi between JS and the kernel: the floor
+  // any binding of it can reach, and how much the backend adds to it.
+  const fd = fs.openSync(values.device, fs.constants.O_RDWR);
   try {
+    const out = new Uint8Array(STRUCT_SIZE.deviceInfo);
+    const variants = {
+      backend: () => handle.query(),
+      koffiFixed: () => rawQueryFixed(fd, out),
+      koffiVariadic: () => rawQuery(fd, out),
+    };
     const info = handle.query();
     if (info.abiVersion !== 1) throw new Error(`QUERY through the backend: abiVersion ${info.abiVersion}`);
-    backendRuns = timeCalls(() => handle.query(), calls, runs, warmup);
-  } finally {
-    handle.close();
-  }
-
-  // The same ioctl with nothing but koffi between JS and the kernel: how much
-  // of the backend's cost is its own decoding and checks.
-  const fd = fs.openSync(values.device, fs.constants.O_RDWR);
-  let rawRuns;
-  let fixedRuns;
-  let leanRuns;
-  let leanFixedRuns;
-  try {
-    const out = Buffer.alloc(STRUCT_SIZE.deviceInfo);
-    rawRuns = timeCalls(() => rawQuery(fd, out), calls, runs, warmup);
-    if (out.readUInt32LE(0) !== 1) throw new Error(`raw QUERY: abi_version ${out.readUInt32LE(0)}`);
-    out.fill(0);
-    fixedRuns = timeCalls(() => rawQueryFixed(fd, out), calls, runs, warmup);
-    if (out.readUInt32LE(0) !== 1) throw new Error(`raw QUERY (fixed prototype): abi_version ${out.readUInt32LE(0)}`);
-    // What the backend's query() could cost: the same ioctl and the same
-    // DeviceInfo object, but a reused buffer and no BigInt or DataView per call.
-    const u64 = (at) => out.readUInt32LE(at + 4) * 2 ** 32 + out.readUInt32LE(at);
-    const decode = () => ({
-      abiVersion: out.readUInt32LE(0),
-      driverVersion: out.readUInt32LE(4),
-      pageSize: u64(8),
-      maxSize: u64(16),
-      totalBytes: u64(24),
-      allocations: out.readUInt32LE(32),
-      features: out.readUInt32LE(36),
-    });
-    const leanQuery = () => {
-      rawQuery(fd, out);
-      return decode();
-    };
-    // Both remedies at once: reused buffer and the fixed-prototype binding.
-    const leanFixedQuery = () => {
-      rawQueryFixed(fd, out);
-      return decode();
-    };
-    const backendView = createLinuxBackend({ devicePath: values.device }).open();
-    try {
-      const a = JSON.stringify(leanQuery());
-      const b = JSON.stringify(backendView.query());
-      const c = JSON.stringify(leanFixedQuery());
-      if (a !== b || c !== b) throw new Error(`lean QUERY decodes ${a} and ${c}, the backend ${b}`);
-    } finally {
-      backendView.close();
+    for (const [name, call] of Object.entries(variants)) {
+      out.fill(0);
+      call();
+      if (name !== 'backend' && out[0] !== 1) throw new Error(`raw QUERY (${name}): abi_version ${out[0]}`);
     }
-    leanRuns = timeCalls(leanQuery, calls, runs, warmup);
-    leanFixedRuns = timeCalls(leanFixedQuery, calls, runs, warmup);
+    // JIT-compiled code reaches its final tier only after many calls (slowly
+    // under an emulator): warm every variant up before any is timed, in
+    // batches too, so the report can show what the warm-up changed.
+    const warmupBatches = Math.ceil(warmup / batch);
+    const measured = {};
+    for (const [name, call] of Object.entries(variants))
+      measured[name] = { warmup: warmupBatches ? timeBatches(call, batch, warmupBatches) : [], runs: [] };
+    for (let r = 0; r < runs; r++)
+      for (const [name, call] of Object.entries(variants)) measured[name].runs.push(timeBatches(call, batch, batches));
+    return { bench: 'query', language: 'node', timerOverheadNs: overhead, batch, variants: measured };
   } finally {
     fs.closeSync(fd);
+    handle.close();
   }
-  return {
-    bench: 'query',
-    language: 'node',
-    timerOverheadNs: overhead,
-    runs: backendRuns,
-    rawKoffiRuns: rawRuns,
-    fixedKoffiRuns: fixedRuns,
-    leanRuns,
-    leanFixedRuns,
-  };
 }
 
 function benchRead() {
@@ -158,38 +123,69 @@ function benchRead() {
     const plain = new Uint32Array(max / 4);
     fillPattern(plain);
 
+    // The copies Electron allows (no ArrayBuffer over the mapping there), each
+    // timed alone and with the same sum after it. koffi refuses arrays of more
+    // than 2^26 elements, so the uint8_t decode goes in chunks of at most that;
+    // the array types are made once, outside the timings.
+    const words32 = (bytes) => new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    const byteChunks = (size) => {
+      const chunks = [];
+      for (let at = 0; at < size; at += KOFFI_MAX_ARRAY) chunks.push({ at, type: koffi.array('uint8_t', Math.min(KOFFI_MAX_ARRAY, size - at)) });
+      return chunks;
+    };
+    const chunksBySize = new Map(sizes.map((size) => [size, byteChunks(size)]));
+    const decodeBytes = (size) => chunksBySize.get(size).map(({ at, type }) => words32(koffi.decode(device.address, at, type)));
+    const copies = {
+      decode: (size) => koffi.decode(device.address, 'uint32_t', size / 4),
+      decodeBytes,
+      memcpyReused: (size) => words32(copyInto(copyBuffer, device.address, size)),
+      memcpyNew: (size) => words32(copyInto(Buffer.allocUnsafeSlow(size), device.address, size)),
+    };
+
     // Rounds over all sizes, as the C bench does, so load bursts spread evenly.
     const measured = sizes.map(() => []);
     for (let r = 0; r < warmup + runs; r++) {
       sizes.forEach((size, index) => {
         const expected = expectedPatternSum(size);
         const words = size / 4;
-        let t0 = now();
-        const viewSumValue = sum32(new Uint32Array(koffi.view(device.address, size)));
-        const viewSum = Number(now() - t0);
+        const sums = {};
+        const times = {};
+        // The zero-copy read and its reference first, before anything else of
+        // this size touches memory, in turns: odd rounds read the JS array first.
+        const readView = () => {
+          const t = now();
+          sums.view = sum32(new Uint32Array(koffi.view(device.address, size)));
+          times.viewSum = Number(now() - t);
+        };
+        const readPlain = () => {
+          const t = now();
+          sums.plain = sum32(plain.subarray(0, words));
+          times.plainSum = Number(now() - t);
+        };
+        for (const read of r % 2 ? [readPlain, readView] : [readView, readPlain]) read();
 
-        t0 = now();
-        const decoded = koffi.decode(device.address, 'uint32_t', words);
-        const decodeOnly = Number(now() - t0);
-        const decodeSumValue = sum32(decoded);
-        const decodeSum = Number(now() - t0);
+        let t0;
+        for (const [name, copy] of Object.entries(copies)) {
+          if (name === 'memcpyReused') copyBuffer.fill(0, 0, size);
+          t0 = now();
+          const copied = copy(size);
+          times[`${name}Only`] = Number(now() - t0);
+          sums[name] = Array.isArray(copied) ? copied.reduce((sum, chunk) => (sum + sum32(chunk)) >>> 0, 0) : sum32(copied);
+          times[`${name}Sum`] = Number(now() - t0);
+        }
 
         // Clear the target so a pread that copied nothing cannot pass the check.
         copyBuffer.fill(0, 0, size);
         t0 = now();
         preadAll(device.fd, copyBuffer, size);
-        const preadOnly = Number(now() - t0);
-        const preadSumValue = sum32(new Uint32Array(copyBuffer.buffer, copyBuffer.byteOffset, words));
-        const preadSum = Number(now() - t0);
+        times.preadOnly = Number(now() - t0);
+        sums.pread = sum32(words32(copyBuffer.subarray(0, size)));
+        times.preadSum = Number(now() - t0);
 
-        t0 = now();
-        const plainSumValue = sum32(plain.subarray(0, words));
-        const plainSum = Number(now() - t0);
-
-        for (const [name, v] of Object.entries({ viewSumValue, decodeSumValue, preadSumValue, plainSumValue })) {
-          if (v !== expected) throw new Error(`read ${size} bytes: ${name} is ${v}, expected ${expected}`);
+        for (const [name, v] of Object.entries(sums)) {
+          if (v !== expected) throw new Error(`read ${size} bytes: the ${name} sum is ${v}, expected ${expected}`);
         }
-        if (r >= warmup) measured[index].push({ viewSum, decodeSum, decodeOnly, preadSum, preadOnly, plainSum, checksum: expected });
+        if (r >= warmup) measured[index].push({ ...times, checksum: expected });
       });
     }
     const result = sizes.map((size, index) => ({ size, runs: measured[index] }));
@@ -202,7 +198,7 @@ function benchRead() {
 const command = positionals[0];
 const benches = { query: benchQuery, read: benchRead };
 if (!benches[command] || positionals.length !== 1) {
-  console.error('usage: node-bench query|read [--calls N] [--runs R] [--warmup W] [--sizes S,...] [--device PATH]');
+  console.error('usage: node-bench query|read [--batch B] [--batches N] [--runs R] [--warmup W] [--sizes S,...] [--device PATH]');
   process.exit(2);
 }
 try {

@@ -33,7 +33,8 @@ ldflags=(
 	-L "$mingw/lib"
 )
 clang "${cflags[@]}" -c "$here/sharedmemory.c" -o "$obj/sharedmemory.o"
-clang "${ldflags[@]}" "$obj/sharedmemory.o" -lntoskrnl -o "$out"
+# KeQueryPerformanceCounter comes from HAL.dll (Windows forwards it to ntoskrnl).
+clang "${ldflags[@]}" "$obj/sharedmemory.o" -lntoskrnl -lhal -o "$out"
 # lld leaves the PE checksum at 0; Windows checks it for drivers.
 node "$here/pe-image.mjs" --fix-checksum "$out"
 # The package directory holds the INF beside the driver (the installer takes both).

@@ -8,6 +8,7 @@ const IMAGE_SCN_MEM_WRITE = 0x8000_0000;
 const IMAGE_SCN_MEM_DISCARDABLE = 0x0200_0000;
 
 export const SUBSYSTEM_NATIVE = 1;
+export const SUBSYSTEM_WINDOWS_CUI = 3;
 export const MACHINE_AMD64 = 0x8664;
 export const PE32_PLUS_MAGIC = 0x20b;
 export const DLL_DYNAMIC_BASE = 0x40;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The windows-build test stage: cross-builds the driver, checks the .sys is
 // an image Windows would load as a kernel driver, test-signs it and verifies
-// the signature, builds the Win32 test client, and checks the INF against
+// the signature, builds the Win32 test client and fuzzer, and checks the INF against
 // the primitive-driver rules. Each check prints ok/FAIL; the last line is
 // "windows-build: N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DLL_DYNAMIC_BASE, DLL_NX_COMPAT, MACHINE_AMD64, PE32_PLUS_MAGIC, SUBSYSTEM_NATIVE, parsePe } from './pe-image.mjs';
+import { DLL_DYNAMIC_BASE, DLL_NX_COMPAT, MACHINE_AMD64, PE32_PLUS_MAGIC, SUBSYSTEM_NATIVE, SUBSYSTEM_WINDOWS_CUI, parsePe } from './pe-image.mjs';
 import { checkInf } from '../../inf/inf-rules.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,8 +46,12 @@ const REVIEWED_IMPORTS = new Set(
   ('DbgPrintEx ExAcquireFastMutex ExAllocatePoolWithTag ExFreePool ExFreePoolWithTag ExReleaseFastMutex ' +
     'IoCreateDevice IoCreateSymbolicLink IoDeleteDevice IoDeleteSymbolicLink IoGetCurrentProcess IofCompleteRequest ' +
     'KeInitializeEvent KeStackAttachProcess KeUnstackDetachProcess ' +
+    // Streaming: the spin lock, the timer and its DPC, the event, the clock (HAL.dll).
+    'KeAcquireSpinLockAtDpcLevel KeAcquireSpinLockRaiseToDpc KeReleaseSpinLock KeReleaseSpinLockFromDpcLevel ' +
+    'KeCancelTimer KeFlushQueuedDpcs KeInitializeDpc KeInitializeTimerEx KeSetTimerEx KeSetEvent ' +
+    'KeQueryPerformanceCounter MmGetSystemRoutineAddress ObReferenceObjectByHandle ' +
     'MmAllocatePagesForMdlEx MmFreePagesFromMdl MmMapLockedPagesSpecifyCache MmUnmapLockedPages ' +
-    'ObOpenObjectByPointer ObfDereferenceObject ObfReferenceObject PsSetCreateProcessNotifyRoutine ' +
+    'ObOpenObjectByPointer ObfDereferenceObject ObfReferenceObject PsGetCurrentProcessId PsSetCreateProcessNotifyRoutine ' +
     'RtlAddAccessAllowedAce RtlCreateAcl RtlCreateSecurityDescriptor RtlInitUnicodeString RtlInitializeSid ' +
     'RtlSetDaclSecurityDescriptor RtlSubAuthoritySid ZwClose ZwOpenKey ZwQueryValueKey ZwSetSecurityObject ' +
     '__C_specific_handler memcpy memset').split(' '),
@@ -117,6 +121,21 @@ if (check(cc.ok, 'Win32 test client builds with mingw-w64, warnings as errors'))
 } else {
   console.log(cc.output);
 }
+const fuzz = join(outDir, 'fuzz.exe');
+const fuzzCc = run('x86_64-w64-mingw32-gcc', ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'driver', 'include'), join(here, 'tests', 'fuzz.c'), '-o', fuzz]);
+if (check(fuzzCc.ok, 'Windows fuzzer (tests/fuzz.c) builds with mingw-w64, warnings as errors')) {
+  const fuzzPe = parsePe(readFileSync(fuzz));
+  const fuzzImports = fuzzPe.imports.map((i) => i.dll.toLowerCase());
+  check(
+    fuzzPe.machine === MACHINE_AMD64 && fuzzPe.subsystem === SUBSYSTEM_WINDOWS_CUI && fuzzImports.includes('kernel32.dll'),
+    `the fuzzer is an x64 console program (subsystem ${fuzzPe.subsystem}, imports ${fuzzImports.join(', ')})`,
+  );
+} else {
+  console.log(fuzzCc.output);
+}
+const streamTest = join(outDir, 'stream-test.exe');
+const streamCc = run('x86_64-w64-mingw32-gcc', ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'driver', 'include'), join(here, 'tests', 'stream-test.c'), '-o', streamTest]);
+if (!check(streamCc.ok, 'Windows stream client (tests/stream-test.c) builds with mingw-w64, warnings as errors')) console.log(streamCc.output);
 
 // 4. Test signing.
 const certDir = join(scratch, 'cert');

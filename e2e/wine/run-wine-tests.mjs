@@ -11,7 +11,9 @@
 //   4. sc start SharedMemory; the C client's contract, lifecycle and shared
 //      modes; sizes 1 B ... 64 MiB, close while holding, a process killed while
 //      holding, a handle duplicated into another process (wine-scenarios.c);
-//      the app's backend: the ABI, the error rows, the window's whole flow.
+//      the app's backend: the ABI, the error rows, the window's whole flow;
+//      the fuzzer (driver/windows/tests/fuzz.c) for 30 s; streaming, every row
+//      of the contract's section 5 (driver/windows/tests/stream-test.c).
 //      After each: totals zero, the driver host still serving, no bug check
 //   5. sc stop: the driver unloads with nothing left allocated
 //   6. Parameters\MaxSizeMiB is honoured; an out-of-range value stops the load
@@ -80,6 +82,21 @@ async function buildPrograms() {
     { env: process.env, cwd: root },
   );
   if (!check(cc.ok, 'the multi-process scenarios built with mingw-w64')) throw new Error(cc.out);
+  const fuzz = prefix.run(
+    'x86_64-w64-mingw32-gcc',
+    ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'driver', 'include'),
+      join(root, 'driver', 'windows', 'tests', 'fuzz.c'), '-o', join(run, 'fuzz.exe')],
+    { env: process.env, cwd: root },
+  );
+  if (!check(fuzz.ok, 'the Windows fuzzer built with mingw-w64')) throw new Error(fuzz.out);
+  // Streaming (contract section 5): the Win32 stream client.
+  const streamTest = prefix.run(
+    'x86_64-w64-mingw32-gcc',
+    ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'driver', 'include'),
+      join(root, 'driver', 'windows', 'tests', 'stream-test.c'), '-o', join(run, 'stream-test.exe')],
+    { env: process.env, cwd: root },
+  );
+  if (!check(streamTest.ok, 'the stream client (tests/stream-test.c) built with mingw-w64')) throw new Error(streamTest.out);
   const tsc = prefix.run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, 'tsconfig.json')], { env: process.env, cwd: root, timeout: 300 });
   if (!check(tsc.ok, 'the backend suite type-checks (strict)')) throw new Error(tsc.out);
   await build({
@@ -160,9 +177,19 @@ async function main() {
     ['duplicate', 'wine-duplicate', 'wine-scenarios.exe duplicate'],
     ['backend-contract', 'wine-backend', 'node.exe backend-suite.mjs contract abi.json'],
     ['backend-service', 'wine-backend-service', 'node.exe backend-suite.mjs service'],
+    // 30 s of random IOCTLs, ReadFile, DuplicateHandle, reopens and holders killed
+    // from 4 threads, some while inside their ALLOCATE.
+    ['fuzz', 'windows-fuzz', 'fuzz.exe --seconds 30 --early-kills'],
+    // Streaming (contract section 5): every row for Windows, with the rates,
+    // drops and latencies seen.
+    ['stream', 'windows-stream', 'stream-test.exe'],
   ];
   for (const [name, suite, commandLine] of scenarios) {
-    countSuite(suite, winRun(name, commandLine, 300).output);
+    const { output } = winRun(name, commandLine, 300);
+    countSuite(suite, output);
+    // The fuzzer's rate, for comparison with the Linux one's.
+    for (const line of output.split('\n')) if (/^windows-fuzz: .* iterations in /.test(line)) console.log(`  recorded: ${line}`);
+    for (const line of output.split('\n')) if (/^ {2}figures: /.test(line)) console.log(`  recorded: ${line.trim()}`);
     afterScenario(name);
   }
   const log = driverLogText();

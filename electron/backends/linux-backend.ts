@@ -45,6 +45,10 @@ function invalid(operation: DeviceOperation, why: string): DeviceError {
   });
 }
 
+function handleClosed(operation: DeviceOperation): DeviceError {
+  return new DeviceError({ operation, kind: 'handle-closed', osName: 'EBADF', osCode: 9 });
+}
+
 function checkU16Range(
   operation: DeviceOperation,
   byteOffset: number,
@@ -93,8 +97,7 @@ class LinuxDeviceHandle implements DeviceHandle {
   }
 
   private liveFd(operation: DeviceOperation): number {
-    if (this.fd < 0)
-      throw new DeviceError({ operation, kind: 'handle-closed', osName: 'EBADF', osCode: 9 });
+    if (this.fd < 0) throw handleClosed(operation);
     return this.fd;
   }
 
@@ -117,9 +120,16 @@ class LinuxDeviceHandle implements DeviceHandle {
     return this.mapping;
   }
 
+  // The hot path is the ioctl and the decode; a closed handle (fd -1, which
+  // the kernel refuses with EBADF) is told apart only once the call failed.
   query(): DeviceInfo {
-    this.ioctl('query', LINUX_IOCTL.QUERY, this.queryBuffer);
+    if (this.libc.ioctlBuffer(this.fd, LINUX_IOCTL.QUERY, this.queryBuffer) < 0)
+      throw this.queryFailure(this.libc.errno());
     return decodeInfo(this.queryView);
+  }
+
+  private queryFailure(errno: number): DeviceError {
+    return this.fd < 0 ? handleClosed('query') : errnoError('query', errno);
   }
 
   allocate(size: number): Allocation {

@@ -16,7 +16,10 @@ export const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 export interface Libc {
   open(path: string, flags: number): number;
   close(fd: number): number;
-  /** ioctl with a struct argument (in/out through the buffer). */
+  /**
+   * ioctl with a struct argument (in/out through the buffer), bound with a
+   * fixed prototype: the control path's hot call.
+   */
   ioctlBuffer(fd: number, request: number, arg: Uint8Array): number;
   /** ioctl without an argument (SHM_IOCTL_RELEASE). */
   ioctlNone(fd: number, request: number): number;
@@ -55,11 +58,17 @@ export function loadLibc(): Libc {
   if (bound) return bound;
   const lib = koffi.load('libc.so.6');
   const fn = (definition: string): NativeFunction => lib.func(definition) as NativeFunction;
-  // open and ioctl are variadic in C; koffi needs them declared so, and the
-  // extra arguments passed with explicit types.
+  // open and ioctl are variadic in C. A variadic koffi function is given the
+  // extra arguments' types at every call, which it parses each time; open
+  // (rare) stays so, and ioctl without an argument (RELEASE) too.
   const open = fn('int open(const char *path, int flags, ...)');
   const close = fn('int close(int fd)');
   const ioctl = fn('int ioctl(int fd, unsigned long request, ...)');
+  // ioctl with its pointer argument bound as a fixed third parameter, so koffi
+  // parses no types per call. Safe on Linux: the x86-64 System V and AAPCS64
+  // calling conventions pass an integer or pointer variadic argument exactly
+  // where a named one goes, and glibc's ioctl reads it from there.
+  const ioctlPointer = fn('int ioctl(int fd, unsigned long request, void *arg)');
   const mmap = fn(
     'void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)',
   );
@@ -78,7 +87,7 @@ export function loadLibc(): Libc {
   bound = {
     open: (path, flags) => open(path, flags) as number,
     close: (fd) => close(fd) as number,
-    ioctlBuffer: (fd, request, arg) => ioctl(fd, request, 'void *', arg) as number,
+    ioctlBuffer: (fd, request, arg) => ioctlPointer(fd, request, arg) as number,
     ioctlNone: (fd, request) => ioctl(fd, request) as number,
     mmap: (length, prot, flags, fd, offset) => {
       const address = mmap(null, length, prot, flags, fd, offset) as bigint | null;

@@ -11,59 +11,43 @@
  *   shm-client contract     every check that needs no successful ALLOCATE
  *   shm-client query        prints QUERY's answer as JSON
  *   shm-client allocate N   tries ALLOCATE of N bytes and reports what happened
- *   shm-client lifecycle    ALLOCATE, values, INSPECT, ReadFile, RELEASE, cap, close
- *                           (needs a kernel with a real memory manager: Windows)
+ *   shm-client lifecycle    ALLOCATE, values, INSPECT, ReadFile, RELEASE, cap, close,
+ *                           8 threads on an overlapped handle, ALLOCATE racing close
+ *                           (needs a memory manager: Windows, or Wine with the
+ *                           project's ntoskrnl)
  *   shm-client shared       a handle shared with a child process: the owner exits
- *                           first, or the last close is not the owner's (Windows)
+ *                           first, or the last close is not the owner's (likewise)
  *
  * Each check prints "ok" or "FAIL" and a line; the last line is
  * "<suite>: N passed, N failed, N skipped".
  */
-#include <windows.h>
-#include <winioctl.h>
-#include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include "sharedmemory_ioctl.h"
+#include "shm-win32-checks.h"
 
-static int g_passed;
-static int g_failed;
-
-static void check(BOOL ok, const char *what, ...)
+/*
+ * A handle the I/O manager does not serialise: requests from several threads
+ * reach the driver at the same time, so its own locking is what is tested.
+ */
+static HANDLE open_overlapped(void)
 {
-	va_list args;
-
-	va_start(args, what);
-	printf(ok ? "ok   " : "FAIL ");
-	vprintf(what, args);
-	printf("\n");
-	va_end(args);
-	fflush(stdout);
-	if (ok)
-		g_passed++;
-	else
-		g_failed++;
+	return CreateFileW(SHM_WIN_USER_PATH, GENERIC_READ | GENERIC_WRITE,
+			   FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+			   FILE_FLAG_OVERLAPPED, NULL);
 }
 
-static HANDLE open_device(DWORD access)
+/* The same on an overlapped handle: each caller brings its own event. */
+static DWORD ioctl_overlapped(HANDLE device, HANDLE event, DWORD code, void *in, DWORD in_size,
+			      void *out, DWORD out_size)
 {
-	return CreateFileW(SHM_WIN_USER_PATH, access, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-			   OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-}
-
-/* DeviceIoControl that returns 0 on success, else GetLastError(). */
-static DWORD ioctl(HANDLE device, DWORD code, void *in, DWORD in_size, void *out, DWORD out_size,
-		   DWORD *returned)
-{
+	OVERLAPPED at = { .hEvent = event };
 	DWORD bytes = 0;
 
-	if (!DeviceIoControl(device, code, in, in_size, out, out_size, &bytes, NULL))
+	if (DeviceIoControl(device, code, in, in_size, out, out_size, NULL, &at))
+		return 0;
+	if (GetLastError() != ERROR_IO_PENDING)
 		return GetLastError();
-	if (returned)
-		*returned = bytes;
-	return 0;
+	return GetOverlappedResult(device, &at, &bytes, TRUE) ? 0 : GetLastError();
 }
 
 static DWORD query(HANDLE device, struct shm_device_info *info)
@@ -78,14 +62,6 @@ static DWORD inspect(HANDLE device, UINT64 offset, UINT32 count)
 
 	return ioctl(device, SHM_IOCTL_INSPECT, &request, sizeof(request), &request,
 		     sizeof(request), NULL);
-}
-
-static DWORD allocate(HANDLE device, UINT64 size, struct shm_allocate *result)
-{
-	memset(result, 0, sizeof(*result));
-	result->size = size;
-	return ioctl(device, SHM_IOCTL_ALLOCATE, result, sizeof(*result), result,
-		     sizeof(*result), NULL);
 }
 
 static DWORD read_at(HANDLE device, UINT64 offset, void *into, DWORD length, DWORD *read)
@@ -163,25 +139,91 @@ static int run_absent(void)
 	return finish("wine-c-client-absent");
 }
 
-/* Many threads on one handle: every answer must still be the contract's. */
+/*
+ * Many threads on one overlapped handle, each with its own OVERLAPPED and
+ * event: every answer must still be the contract's. Without ALLOCATE the
+ * handle stays empty, so the answers are fixed; with it, each thread
+ * allocates, inspects and releases, racing the others, and may see any state.
+ */
 #define THREADS 8
 #define ROUNDS 200
 static HANDLE g_shared;
+static BOOL g_hammer_allocates;
 static volatile LONG g_thread_failures;
+
+static BOOL hammer_round(HANDLE event)
+{
+	struct shm_device_info info;
+	struct shm_allocate alloc = { .size = 4096 };
+	struct shm_inspect request = { .count = 1 };
+	DWORD error;
+
+	memset(&info, 0xA5, sizeof(info));
+	if (ioctl_overlapped(g_shared, event, SHM_IOCTL_QUERY, NULL, 0, &info, sizeof(info)) != 0 ||
+	    info.abi_version != SHM_ABI_VERSION)
+		return FALSE;
+	request.reserved = 1;
+	if (ioctl_overlapped(g_shared, event, SHM_IOCTL_INSPECT, &request, sizeof(request),
+			     &request, sizeof(request)) != ERROR_INVALID_PARAMETER)
+		return FALSE;
+	request.reserved = 0;
+	if (!g_hammer_allocates)
+		return ioctl_overlapped(g_shared, event, SHM_IOCTL_INSPECT, &request, sizeof(request),
+					&request, sizeof(request)) == ERROR_BAD_COMMAND &&
+		       ioctl_overlapped(g_shared, event, SHM_IOCTL_RELEASE, NULL, 0, NULL, 0) ==
+			       ERROR_BAD_COMMAND;
+
+	error = ioctl_overlapped(g_shared, event, SHM_IOCTL_ALLOCATE, &alloc, sizeof(alloc), &alloc,
+				 sizeof(alloc));
+	if (error != 0 && error != ERROR_BUSY)
+		return FALSE;
+	if (error == 0 && (alloc.user_address == 0 || alloc.mapped_size != 4096))
+		return FALSE;
+	/* Another thread may release at any moment: read through INSPECT, never the mapping. */
+	error = ioctl_overlapped(g_shared, event, SHM_IOCTL_INSPECT, &request, sizeof(request),
+				 &request, sizeof(request));
+	if (!(error == 0 && request.values[0] == SHM_SEED_COUNT) && error != ERROR_BAD_COMMAND)
+		return FALSE;
+	error = ioctl_overlapped(g_shared, event, SHM_IOCTL_RELEASE, NULL, 0, NULL, 0);
+	return error == 0 || error == ERROR_BAD_COMMAND;
+}
 
 static DWORD WINAPI hammer(void *unused)
 {
-	struct shm_device_info info;
+	HANDLE event = CreateEventW(NULL, TRUE, FALSE, NULL);
 	int i;
 
 	(void)unused;
 	for (i = 0; i < ROUNDS; i++) {
-		if (query(g_shared, &info) != 0 || info.abi_version != SHM_ABI_VERSION ||
-		    inspect(g_shared, 0, 1) != ERROR_BAD_COMMAND ||
-		    ioctl(g_shared, SHM_IOCTL_RELEASE, NULL, 0, NULL, 0, NULL) != ERROR_BAD_COMMAND)
+		if (event == NULL || !hammer_round(event))
 			InterlockedIncrement(&g_thread_failures);
 	}
+	if (event != NULL)
+		CloseHandle(event);
 	return 0;
+}
+
+/* Runs hammer() on THREADS threads against one new overlapped handle. */
+static BOOL run_hammer(BOOL allocates)
+{
+	HANDLE threads[THREADS];
+	int i, started = 0;
+
+	g_shared = open_overlapped();
+	if (g_shared == INVALID_HANDLE_VALUE)
+		return FALSE;
+	g_hammer_allocates = allocates;
+	g_thread_failures = 0;
+	for (i = 0; i < THREADS; i++) {
+		threads[started] = CreateThread(NULL, 0, hammer, NULL, 0, NULL);
+		if (threads[started] != NULL)
+			started++;
+	}
+	WaitForMultipleObjects(started, threads, TRUE, 120000);
+	for (i = 0; i < started; i++)
+		CloseHandle(threads[i]);
+	CloseHandle(g_shared);
+	return started == THREADS;
 }
 
 static int run_contract(void)
@@ -189,10 +231,11 @@ static int run_contract(void)
 	struct shm_device_info info;
 	struct shm_allocate alloc;
 	struct shm_inspect request;
-	HANDLE device, readonly, threads[THREADS], handles[64];
+	HANDLE device, readonly, handles[64];
 	DWORD error, returned = 0, read;
 	BYTE buffer[64];
 	int i, opened;
+	BOOL ok;
 
 	device = open_device(GENERIC_READ | GENERIC_WRITE);
 	check(device != INVALID_HANDLE_VALUE, "open \\\\.\\SharedMemory read/write (error %lu)",
@@ -208,9 +251,10 @@ static int run_contract(void)
 	check(info.page_size == 4096 && info.max_size == SHM_DEFAULT_MAX_SIZE,
 	      "QUERY: page size %llu, max size %llu (the INF's MaxSizeMiB 64)",
 	      (unsigned long long)info.page_size, (unsigned long long)info.max_size);
-	check(info.total_bytes == 0 && info.allocations == 0 && info.features == 0,
-	      "QUERY: zero totals (%llu bytes, %u allocations), features 0 (no streaming yet)",
-	      (unsigned long long)info.total_bytes, info.allocations);
+	check(info.total_bytes == 0 && info.allocations == 0 &&
+	      info.features == SHM_FEATURE_STREAM,
+	      "QUERY: zero totals (%llu bytes, %u allocations), features 0x%x (streaming)",
+	      (unsigned long long)info.total_bytes, info.allocations, info.features);
 
 	/* Buffer sizes come first. */
 	error = ioctl(device, SHM_IOCTL_QUERY, NULL, 0, &info, sizeof(info) - 1, NULL);
@@ -243,6 +287,13 @@ static int run_contract(void)
 	check(error == ERROR_INVALID_PARAMETER, "INSPECT count 65: 87 (got %lu)", error);
 	error = inspect(device, 1, 1);
 	check(error == ERROR_INVALID_PARAMETER, "INSPECT odd offset: 87 (got %lu)", error);
+	memset(&request, 0, sizeof(request));
+	request.count = 1;
+	request.reserved = 1;
+	error = ioctl(device, SHM_IOCTL_INSPECT, &request, sizeof(request), &request,
+		      sizeof(request), NULL);
+	check(error == ERROR_INVALID_PARAMETER, "INSPECT reserved 1, nothing allocated: 87 (got %lu)",
+	      error);
 
 	/* Then state. */
 	error = ioctl(device, SHM_IOCTL_RELEASE, NULL, 0, NULL, 0, NULL);
@@ -306,15 +357,12 @@ static int run_contract(void)
 	for (i = 0; i < opened; i++)
 		CloseHandle(handles[i]);
 
-	/* Many threads on one handle. */
-	g_shared = device;
-	for (i = 0; i < THREADS; i++)
-		threads[i] = CreateThread(NULL, 0, hammer, NULL, 0, NULL);
-	WaitForMultipleObjects(THREADS, threads, TRUE, 60000);
-	for (i = 0; i < THREADS; i++)
-		CloseHandle(threads[i]);
-	check(g_thread_failures == 0, "%d threads x %d rounds of QUERY/INSPECT/RELEASE on one handle "
+	/* Many threads on one overlapped handle (run first: the message reads its count). */
+	ok = run_hammer(FALSE);
+	check(ok && g_thread_failures == 0,
+	      "%d threads x %d rounds of QUERY/INSPECT/RELEASE on one overlapped handle "
 	      "(%ld wrong answers)", THREADS, ROUNDS, g_thread_failures);
+	check(totals_are_zero(device), "the threads changed nothing: totals still zero");
 
 	/* Close with nothing held, then a fresh handle sees zero totals. */
 	check(CloseHandle(device), "close with nothing held");
@@ -378,7 +426,71 @@ static int run_allocate(UINT64 size)
 	return error == 0 ? 0 : 1;
 }
 
-/* The whole life of an allocation; needs Windows (Wine cannot allocate). */
+/*
+ * An ALLOCATE racing the last CloseHandle of its overlapped handle, from
+ * another thread. Whichever comes first, nothing may stay allocated: the
+ * ALLOCATE succeeds before CLEANUP (which then frees it), or reaches the
+ * driver after CLEANUP and is refused (22), or finds the handle already
+ * closed (6). Under Wine, which sends no CLEANUP, CLOSE frees it.
+ */
+struct close_race {
+	HANDLE device;
+	HANDLE go;
+	HANDLE event;
+	DWORD error;
+};
+
+static DWORD WINAPI allocate_racing_close(void *arg)
+{
+	struct close_race *race = arg;
+	struct shm_allocate alloc = { .size = 4096 };
+
+	WaitForSingleObject(race->go, 60000);
+	race->error = ioctl_overlapped(race->device, race->event, SHM_IOCTL_ALLOCATE, &alloc,
+				       sizeof(alloc), &alloc, sizeof(alloc));
+	return 0;
+}
+
+#define CLOSE_RACES 50
+
+/* Counts the outcomes in seen[0] (allocated), [1] (22), [2] (6); FALSE on any other. */
+static BOOL race_allocate_with_close(int seen[3])
+{
+	struct close_race race;
+	HANDLE thread;
+	int i;
+
+	for (i = 0; i < CLOSE_RACES; i++) {
+		race.device = open_overlapped();
+		race.go = CreateEventW(NULL, TRUE, FALSE, NULL);
+		/* Made before the race: no handle value is freed and reused during it. */
+		race.event = CreateEventW(NULL, TRUE, FALSE, NULL);
+		race.error = ~0ul;
+		thread = CreateThread(NULL, 0, allocate_racing_close, &race, 0, NULL);
+		if (race.device == INVALID_HANDLE_VALUE || race.go == NULL || race.event == NULL ||
+		    thread == NULL)
+			return FALSE;
+		SetEvent(race.go);
+		if (i % 2)
+			SwitchToThread();
+		CloseHandle(race.device);
+		WaitForSingleObject(thread, 60000);
+		CloseHandle(thread);
+		CloseHandle(race.go);
+		CloseHandle(race.event);
+		if (race.error == 0)
+			seen[0]++;
+		else if (race.error == ERROR_BAD_COMMAND)
+			seen[1]++;
+		else if (race.error == ERROR_INVALID_HANDLE)
+			seen[2]++;
+		else
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* The whole life of an allocation; needs a kernel with a memory manager (Windows, or Wine with one). */
 static int run_lifecycle(void)
 {
 	struct shm_allocate alloc, second;
@@ -389,7 +501,7 @@ static int run_lifecycle(void)
 	BYTE copy[16];
 	DWORD error, read;
 	int i;
-	BOOL seeded = TRUE;
+	BOOL seeded = TRUE, ok;
 
 	device = open_device(GENERIC_READ | GENERIC_WRITE);
 	other = open_device(GENERIC_READ | GENERIC_WRITE);
@@ -425,6 +537,11 @@ static int run_lifecycle(void)
 	check(inspect(device, 8190, 1) == 0, "INSPECT of the last u16: ok");
 	error = inspect(device, 8190, 2);
 	check(error == ERROR_INVALID_PARAMETER, "INSPECT past the end: 87 (got %lu)", error);
+	memset(&request, 0, sizeof(request));
+	request.count = 1;
+	request.reserved = 0x80000000u;
+	error = ioctl(device, SHM_IOCTL_INSPECT, &request, sizeof(request), &request, sizeof(request), NULL);
+	check(error == ERROR_INVALID_PARAMETER, "INSPECT with reserved set: 87 (got %lu)", error);
 	error = read_at(device, 0, copy, sizeof(copy), &read);
 	check(error == 0 && read == sizeof(copy) && memcmp(copy, values, sizeof(copy)) == 0,
 	      "ReadFile at 0 copies the same bytes");
@@ -465,6 +582,27 @@ static int run_lifecycle(void)
 			CloseHandle(many[i]);
 		check(query(other, &info) == 0 && info.total_bytes == before.total_bytes,
 		      "all freed after closing them");
+	}
+
+	/* Many threads allocating and releasing on one overlapped handle. */
+	ok = run_hammer(TRUE);
+	check(ok && g_thread_failures == 0,
+	      "%d threads x %d rounds of ALLOCATE/INSPECT/RELEASE on one overlapped handle "
+	      "(%ld wrong answers)", THREADS, ROUNDS, g_thread_failures);
+	check(query(other, &info) == 0 && info.total_bytes == before.total_bytes &&
+	      info.allocations == before.allocations, "totals back to before after the threads");
+
+	/* An ALLOCATE that may come after CLEANUP. */
+	{
+		int seen[3] = { 0, 0, 0 };
+
+		ok = race_allocate_with_close(seen);
+		check(ok,
+		      "%d ALLOCATEs racing CloseHandle: each allocated (%d), refused after CLEANUP "
+		      "with 22 (%d) or found the handle closed (%d)", CLOSE_RACES, seen[0], seen[1],
+		      seen[2]);
+		check(query(other, &info) == 0 && info.total_bytes == before.total_bytes &&
+		      info.allocations == before.allocations, "totals back to before after the races");
 	}
 	CloseHandle(other);
 	return finish("windows-lifecycle");
@@ -544,7 +682,8 @@ static int run_shared(const char *self)
 	GetExitCodeProcess(child, &code);
 	CloseHandle(child);
 	check(code == 0, "child allocated through the shared handle and exited (exit code %lu)", code);
-	check(query(probe, &info) == 0 && info.allocations == before.allocations + 1,
+	error = query(probe, &info);
+	check(error == 0 && info.allocations == before.allocations + 1,
 	      "the pages outlive the owner while a handle remains (%u allocations)", info.allocations);
 	memset(&request, 0, sizeof(request));
 	request.count = SHM_SEED_COUNT;
