@@ -146,8 +146,7 @@ const STREAM_MEANING: Partial<Record<DeviceOperation, Partial<Record<DeviceError
     'nothing-allocated': 'nothing is allocated',
     'handle-closed': 'the wake-up event was not an event this process may signal, or the handle is closed',
     'access-denied': 'the handle may not stream, or the wake-up event may not be signalled',
-    'unknown-request':
-      'the driver does not know STREAM_START (it is older than 1.1), or the wake-up event is not an event',
+    'unknown-request': 'the driver does not know STREAM_START (it is older than 1.1)',
   },
   'stream-stop': {
     'nothing-allocated': 'no stream was started on this allocation',
