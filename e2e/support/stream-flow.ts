@@ -68,3 +68,11 @@ export async function runStreamFlow(
   const statisticsText = (await s.statistics.innerText()).trim();
   return { records: frozen, dropped, seconds, observedRate, statisticsText };
 }
+
+/** What a moderate rate must give on any driver: the set rate within 40%, nothing dropped, every record verified. */
+export function expectModerateStream(result: StreamFlowResult, rateHz: number): void {
+  expect(result.observedRate).toBeGreaterThan(rateHz * 0.6);
+  expect(result.observedRate).toBeLessThan(rateHz * 1.4);
+  expect(result.dropped).toBe(0);
+  expect(result.statisticsText).toContain('Verified: every record');
+}
