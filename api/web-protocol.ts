@@ -8,8 +8,9 @@
 //                                            http://<Host header>)
 //   client -> server   { id, name, request }
 //   server -> client   { id, result }        id null when the message was unreadable
+//   server -> client   { event, payload }    a push to every connection (apiEventDefinition)
 import { z } from 'zod';
-import { apiErrorSchema, apiNames, type ApiName } from './shared-memory-api.js';
+import { apiErrorSchema, apiEventNames, apiNames, type ApiEventName, type ApiName } from './shared-memory-api.js';
 
 export const WEB_SOCKET_PATH = '/api';
 export const TOKEN_QUERY_PARAM = 'token';
@@ -34,3 +35,12 @@ export const resultMessageSchema = z.object({
   ]),
 });
 export type ResultMessage = z.infer<typeof resultMessageSchema>;
+
+/** A push; the client validates `payload` against the event's schema. */
+export const eventMessageSchema = z
+  .object({
+    event: z.enum(apiEventNames as [ApiEventName, ...ApiEventName[]]),
+    payload: z.unknown(),
+  })
+  .strict();
+export type EventMessage = z.infer<typeof eventMessageSchema>;

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { APP_ENTRY_URL, ELECTRON_CSP, handleAppProtocol, registerAppScheme } from './app-protocol.js';
 import { isAppFrameUrl, registerApiHandlers } from './ipc/api-handlers.js';
+import { broadcastEvents } from './ipc/event-broadcast.js';
 import {
   BackendUnavailableError,
   backendChoices,
@@ -117,6 +118,8 @@ app
     handleAppProtocol(rendererDir);
     service = await createService();
     registerApiHandlers(ipcMain, service, isAppFrameUrl);
+    // State changes and stream updates go to every window.
+    broadcastEvents(service, () => BrowserWindow.getAllWindows());
     createWindow();
   })
   .catch((error: unknown) => {

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
 
   let server;
   try {
-    server = await startWebServer({ service, staticDir: args.staticDir, host: args.host, port: args.port });
+    server = await startWebServer({ service, events: service, staticDir: args.staticDir, host: args.host, port: args.port });
   } catch (error) {
     await service.dispose();
     fail(`cannot listen on ${args.host}:${args.port}: ${error instanceof Error ? error.message : String(error)}`);

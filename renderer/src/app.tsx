@@ -9,6 +9,7 @@ import { ErrorAlert } from './components/error-alert.js';
 import { MemoryView } from './components/memory-view.js';
 import { NumberField } from './components/number-field.js';
 import { StatusPanel } from './components/status-panel.js';
+import { StreamPanel } from './components/stream-panel.js';
 import { VerificationResult } from './components/verification-result.js';
 import { parseCount, parseOffset, parseSize, parseValues, sizeAboveDriverMax, valueRoom, type Parsed } from './input/parse-number.js';
 import {
@@ -177,6 +178,13 @@ export function App({ api }: { api: SharedMemoryApi }) {
           </div>
         </div>
       </div>
+
+      <StreamPanel
+        api={api}
+        state={state}
+        onStart={(rateHz) => void actions.startStream(rateHz)}
+        onStop={() => void actions.stopStream()}
+      />
     </main>
   );
 }
