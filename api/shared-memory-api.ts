@@ -4,9 +4,10 @@
 // channel cannot exist on one side only, and every request is validated
 // against the same schema wherever it arrives.
 import { z } from 'zod';
-import type { ApiName } from './api-names.js';
+import type { ApiEventName, ApiName } from './api-names.js';
+import { SHM_STREAM_MAX_BATCH, SHM_STREAM_MAX_RATE } from './device.js';
 
-export { apiNames, BRIDGE_KEY, ipcChannel, type ApiName } from './api-names.js';
+export { apiEventNames, apiNames, BRIDGE_KEY, ipcChannel, ipcEventChannel, type ApiEventName, type ApiName } from './api-names.js';
 
 /** Values one read/verify/write call may cover (8 KiB of u16). */
 export const MAX_VALUES_PER_CALL = 4096;
@@ -29,6 +30,8 @@ export const deviceInfoSchema = z.object({
   maxSize: z.number().int(),
   totalBytes: z.number().int(),
   allocations: z.number().int(),
+  /** QUERY's feature bits: SHM_FEATURE_STREAM (bit 0) when the driver streams. */
+  features: z.number().int(),
 });
 
 export const driverServiceSchema = z.object({
@@ -38,6 +41,17 @@ export const driverServiceSchema = z.object({
   detail: z.string(),
   /** True when this process may start it now (elevated on Windows, root on Linux). */
   canStart: z.boolean(),
+});
+
+export const streamStateSchema = z.enum(['running', 'stopped', 'faulted']);
+
+/** The stream on the current allocation, from Start stream until Release memory. */
+export const streamStatusSchema = z.object({
+  state: streamStateSchema,
+  rateHz: z.number().int(),
+  batch: z.number().int(),
+  /** Records the ring holds. */
+  capacity: z.number().int(),
 });
 
 export const statusSchema = z.object({
@@ -60,6 +74,8 @@ export const statusSchema = z.object({
     .nullable(),
   /** The installed driver's state, or null where the app cannot tell. */
   driverService: driverServiceSchema.nullable(),
+  /** The stream on this allocation, or null when none was started. */
+  stream: streamStatusSchema.nullable(),
 });
 
 export const valuesSchema = z.object({
@@ -109,13 +125,28 @@ export const apiDefinition = {
     request: z.object({}).strict(),
     response: statusSchema,
   },
+  /** STREAM_START on the current allocation; the app consumes the ring until Stop stream. */
+  startStream: {
+    request: z
+      .object({
+        rateHz: z.number().int().min(1).max(SHM_STREAM_MAX_RATE),
+        /** Records per producer tick; the app picks one when absent. */
+        batch: z.number().int().min(1).max(SHM_STREAM_MAX_BATCH).optional(),
+      })
+      .strict(),
+    response: statusSchema,
+  },
+  /** STREAM_STOP; resolves once the app has read every record the driver wrote. */
+  stopStream: {
+    request: z.object({}).strict(),
+    response: statusSchema,
+  },
 } as const;
 
-// Both directions: a channel in the definition but not in the name list, or
-// the other way round, does not compile.
-type DefinedName = keyof typeof apiDefinition;
-type SameNames = [ApiName] extends [DefinedName] ? ([DefinedName] extends [ApiName] ? true : false) : false;
-const namesMatchDefinition: SameNames = true;
+// Both directions: a channel in the definition but not in the name list
+// (api/api-names.ts), or the other way round, does not compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const namesMatchDefinition: Same<ApiName, keyof typeof apiDefinition> = true;
 void namesMatchDefinition;
 export type ApiRequest<N extends ApiName> = z.infer<(typeof apiDefinition)[N]['request']>;
 export type ApiResponse<N extends ApiName> = z.infer<(typeof apiDefinition)[N]['response']>;
@@ -124,6 +155,63 @@ export type Status = z.infer<typeof statusSchema>;
 export type DriverServiceStatus = z.infer<typeof driverServiceSchema>;
 export type Values = z.infer<typeof valuesSchema>;
 export type Verification = z.infer<typeof verificationSchema>;
+
+const percentilesSchema = z.object({ p50: z.number(), p90: z.number(), p99: z.number() });
+
+/** What the app measured of the current stream. */
+export const streamStatisticsSchema = z.object({
+  /** Records the app received and verified. */
+  records: z.number().int().min(0),
+  /** The ring's `dropped`: records the driver could not write. */
+  dropped: z.number().int().min(0),
+  /** Sequence numbers missing between received records (they add up to `dropped`). */
+  skipped: z.number().int().min(0),
+  /** Records whose sequence, sample, check or reserved field was wrong. */
+  invalid: z.number().int().min(0),
+  /** The first wrong record, in words; null while every record verified. */
+  firstProblem: z.string().nullable(),
+  /** Records per second received over the last second. */
+  measuredRateHz: z.number().min(0),
+  /** timestamp_ns to the moment the app read the record, same clock; null before any record. */
+  latencyNs: percentilesSchema.nullable(),
+});
+
+/** A decimated slice of the signal for the plot: min and max of each stretch of records. */
+export const streamPointsSchema = z
+  .object({
+    sequence: z.array(z.number().int().min(0)).max(4096),
+    sample: z.array(z.number().int()).max(4096),
+  })
+  .refine((p) => p.sequence.length === p.sample.length, 'sequence and sample must be as long');
+
+export type StreamStatistics = z.infer<typeof streamStatisticsSchema>;
+export type StreamPoints = z.infer<typeof streamPointsSchema>;
+export type StreamStatus = z.infer<typeof streamStatusSchema>;
+
+/**
+ * Everything the service pushes to every window, unasked: each event's
+ * payload schema. The renderer validates every push against it, as it does
+ * every answer.
+ */
+export const apiEventDefinition = {
+  /** The device's state changed (by this window, another window, or the driver). */
+  stateChanged: z.object({
+    change: z.enum(['allocated', 'released', 'stream-started', 'stream-stopped', 'driver-service-changed']),
+    status: statusSchema,
+  }),
+  /** At most ~30 a second while a stream runs, and one after it ends. */
+  streamUpdate: z.object({
+    state: streamStateSchema,
+    statistics: streamStatisticsSchema,
+    points: streamPointsSchema,
+  }),
+} as const;
+
+const eventNamesMatchDefinition: Same<ApiEventName, keyof typeof apiEventDefinition> = true;
+void eventNamesMatchDefinition;
+export type ApiEventPayload<N extends ApiEventName> = z.infer<(typeof apiEventDefinition)[N]>;
+export type StateChange = ApiEventPayload<'stateChanged'>;
+export type StreamUpdate = ApiEventPayload<'streamUpdate'>;
 
 /** A failure as it crosses IPC or the WebSocket: plain data, no Error object. */
 export const apiErrorSchema = z.object({
@@ -144,6 +232,23 @@ export type ApiError = z.infer<typeof apiErrorSchema>;
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
 /** What the renderer calls: one async function per channel, never throwing. */
-export type SharedMemoryApi = {
+export type SharedMemoryCalls = {
   [N in ApiName]: (request: ApiRequest<N>) => Promise<ApiResult<ApiResponse<N>>>;
 };
+
+/** Stops a subscription. */
+export type Unsubscribe = () => void;
+
+/**
+ * Pushes from the service: `listener` gets each event's payload, or an
+ * ApiError when a push failed its schema (the window shows it; nothing throws).
+ */
+export interface SharedMemoryEvents {
+  subscribe<N extends ApiEventName>(name: N, listener: (event: ApiResult<ApiEventPayload<N>>) => void): Unsubscribe;
+}
+
+/** The whole API a window holds: the calls and the subscription. */
+export type SharedMemoryApi = SharedMemoryCalls & SharedMemoryEvents;
+
+/** A transport's subscription before validation: the payload as it arrived. */
+export type RawSubscribe = (name: ApiEventName, listener: (payload: unknown) => void) => Unsubscribe;

@@ -8,8 +8,9 @@
 //                                            http://<Host header>)
 //   client -> server   { id, name, request }
 //   server -> client   { id, result }        id null when the message was unreadable
+//   server -> client   { event, payload }    a push to every connection (apiEventDefinition)
 import { z } from 'zod';
-import { apiNames } from './api-names.js';
+import { apiEventNames, apiNames } from './api-names.js';
 import { apiErrorSchema } from './shared-memory-api.js';
 
 export const WEB_SOCKET_PATH = '/api';
@@ -40,3 +41,12 @@ export const resultMessageSchema = z.object({
   ]),
 });
 export type ResultMessage = z.infer<typeof resultMessageSchema>;
+
+/** A push; the client validates `payload` against the event's schema. */
+export const eventMessageSchema = z
+  .object({
+    event: z.enum(apiEventNames),
+    payload: z.unknown(),
+  })
+  .strict();
+export type EventMessage = z.infer<typeof eventMessageSchema>;

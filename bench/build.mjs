@@ -2,7 +2,7 @@
 // Builds what the benches run: the native bench (make, warnings as errors) and
 // the Node bench bundled with the app's Linux backend (esbuild; koffi stays
 // external because it loads a native binary from its own package).
-//   dist/bench/shm-bench, dist/bench/node-bench.mjs
+//   dist/bench/shm-bench, dist/bench/node-bench.mjs, dist/bench/stream-bench.mjs
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -14,8 +14,9 @@ export async function buildBench() {
   execFileSync('make', ['-s', '-C', 'bench/c'], { cwd: root, stdio: 'inherit' });
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ['bench/node/node-bench.mjs'],
-    outfile: 'dist/bench/node-bench.mjs',
+    entryPoints: ['bench/node/node-bench.mjs', 'bench/node/stream-bench.mjs'],
+    outdir: 'dist/bench',
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     target: 'node20',

@@ -32,7 +32,8 @@ if (!values.out) usage('--out FILE is required');
 const root = new URL('..', import.meta.url).pathname;
 const native = join(root, 'dist/bench/shm-bench');
 const nodeBench = join(root, 'dist/bench/node-bench.mjs');
-for (const f of [native, nodeBench])
+const streamBench = join(root, 'dist/bench/stream-bench.mjs');
+for (const f of [native, nodeBench, streamBench])
   if (!existsSync(f)) throw new Error(`${f} is missing: run node bench/build.mjs first`);
 
 function run(label, file, args, env = process.env) {
@@ -147,7 +148,10 @@ const st = profile.stream;
 const sweep = (consumer) => {
   const runs = [];
   for (const rate of st.rates) {
-    const result = run(`stream, ${consumer} consumer at ${rate}/s (C)`, native, [...dev, 'stream', consumer, rate, st.seconds].map(String));
+    const result =
+      consumer === 'node'
+        ? run(`stream, the app's Node consumer at ${rate}/s`, process.execPath, [streamBench, '--rate', rate, '--seconds', st.seconds].map(String))
+        : run(`stream, ${consumer} consumer at ${rate}/s (C)`, native, [...dev, 'stream', consumer, rate, st.seconds].map(String));
     runs.push(result);
     if (result.maxBacklog >= result.capacity) break;
   }
@@ -155,7 +159,7 @@ const sweep = (consumer) => {
 };
 raw.stream = {
   seconds: st.seconds,
-  sustain: { ring: sweep('ring'), read: sweep('read') },
+  sustain: { ring: sweep('ring'), read: sweep('read'), node: sweep('node') },
   latency: run('stream latency at 1000/s, batch 1 (C)', native, [...dev, 'stream-latency', 1000, 1, st.latencySeconds].map(String)),
   wakeup: {
     same: run('eventfd wake-up floor, one CPU (C)', native, ['wakeup', 'same', st.wakeupRounds].map(String)),

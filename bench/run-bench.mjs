@@ -24,7 +24,7 @@ import { buildResults } from './lib/summarize.mjs';
 import { renderOutputs, updateReadme, writeOutputs } from './lib/write-outputs.mjs';
 import { validateResults } from './lib/validate.mjs';
 import { cliTest, selfTest, validatorTest } from './lib/self-test.mjs';
-import { measureUiRoundTrip } from './ui-bench.mjs';
+import { measureStreamFrameTimes, measureUiRoundTrip } from './ui-bench.mjs';
 import { machineState, stringOpFlags } from './lib/machine-state.mjs';
 
 const { values } = parseArgs({
@@ -140,11 +140,15 @@ async function main() {
   if (uiSkip) {
     ui.simulated = { skipped: uiSkip };
     ui.vm = { skipped: uiSkip };
+    ui.streamFrames = { skipped: uiSkip };
   } else {
     const server = await hostServer();
     try {
       log(`UI round trip, simulated driver: ${profile.ui.clicks} clicks`);
       ui.simulated = await measureUiRoundTrip({ url: server.url, ...profile.ui, backendLabel: 'simulated' });
+      // Part 5's window: the simulated driver, since the emulated guest cannot produce 1,000,000 records/s.
+      log(`Frame times while streaming ${profile.uiStream.rateHz} records/s, simulated driver: ${profile.uiStream.seconds} s`);
+      ui.streamFrames = await measureStreamFrameTimes({ url: server.url, ...profile.uiStream, backendLabel: 'simulated' });
     } finally {
       server.stop();
     }

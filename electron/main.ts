@@ -18,6 +18,7 @@ import { APP_ENTRY_URL, ELECTRON_CSP, handleAppProtocol, registerAppScheme } fro
 import { devServerOrigin, isDevServerFrame } from './dev-server.js';
 import { exportSourceOf, registerExportHandler } from './export/export-handler.js';
 import { isAppFrameUrl, registerApiHandlers } from './ipc/api-handlers.js';
+import { broadcastEvents } from './ipc/event-broadcast.js';
 import {
   BackendUnavailableError,
   backendChoices,
@@ -182,6 +183,8 @@ app
     handleAppProtocol(rendererDir);
     service = await createService();
     registerApiHandlers(ipcMain, service, isTrustedFrame);
+    // State changes and stream updates go to every window.
+    broadcastEvents(service, () => BrowserWindow.getAllWindows());
     const window = createWindow();
     mainWindow = window;
     window.on('closed', () => {

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { apiNames, BRIDGE_KEY, EXPORT_BRIDGE_KEY, EXPORT_CHANNEL, ipcChannel } from '../api/api-names.js';
+import { apiEventNames, apiNames, BRIDGE_KEY, EXPORT_BRIDGE_KEY, EXPORT_CHANNEL, ipcChannel, ipcEventChannel } from '../api/api-names.js';
 
 let dir: string;
 beforeAll(() => {
@@ -31,6 +31,7 @@ it('needs nothing but electron, and exposes one function per channel', async () 
   const exposed = new Map<string, unknown>();
   const invoked: [string, unknown][] = [];
   const required: string[] = [];
+  const listeners = new Map<string, (event: unknown, payload: unknown) => void>();
   const electron = {
     contextBridge: { exposeInMainWorld: (key: string, api: unknown) => exposed.set(key, api) },
     ipcRenderer: {
@@ -38,6 +39,8 @@ it('needs nothing but electron, and exposes one function per channel', async () 
         invoked.push([channel, request]);
         return Promise.resolve({ ok: true, value: null });
       },
+      on: (channel: string, listener: (event: unknown, payload: unknown) => void) => listeners.set(channel, listener),
+      removeListener: (channel: string) => listeners.delete(channel),
     },
   };
   const require = (name: string): unknown => {
@@ -51,13 +54,25 @@ it('needs nothing but electron, and exposes one function per channel', async () 
   expect(required).toEqual(['electron']);
   expect([...exposed.keys()]).toEqual([BRIDGE_KEY, EXPORT_BRIDGE_KEY]);
   const api = exposed.get(BRIDGE_KEY) as Record<string, (request: unknown) => Promise<unknown>>;
-  expect(Object.keys(api).sort()).toEqual([...apiNames].sort());
+  expect(Object.keys(api).sort()).toEqual([...apiNames, 'subscribe'].sort());
   expect(Object.values(api).every((f) => typeof f === 'function')).toBe(true);
   expect('invoke' in api || 'send' in api || 'on' in api).toBe(false);
-  for (const name of apiNames) await api[name]?.({});
+  const calls = apiNames.map((name) => api[name]);
+  for (const call of calls) await call?.({});
   expect(invoked.map(([channel]) => channel)).toEqual(apiNames.map(ipcChannel));
   const files = exposed.get(EXPORT_BRIDGE_KEY) as Record<string, (request: unknown) => Promise<unknown>>;
   expect(Object.keys(files)).toEqual(['exportRange']);
   await files.exportRange?.({ offset: 0, length: 2, suggestedName: 'a.bin' });
   expect(invoked.at(-1)).toEqual([EXPORT_CHANNEL, { offset: 0, length: 2, suggestedName: 'a.bin' }]);
+
+  // subscribe listens on the definition's push channels only, hands over the payload alone, and stops.
+  const subscribe = api.subscribe as unknown as (name: string, listener: (payload: unknown) => void) => () => void;
+  const heard: unknown[] = [];
+  const stops = apiEventNames.map((name) => subscribe(name, (payload) => heard.push(payload)));
+  subscribe('sharedmemory:allocate', () => heard.push('wrong'));
+  expect([...listeners.keys()]).toEqual(apiEventNames.map(ipcEventChannel));
+  listeners.get(ipcEventChannel('stateChanged'))?.({ sender: 'event object' }, { change: 'allocated' });
+  expect(heard).toEqual([{ change: 'allocated' }]);
+  stops.forEach((stop) => stop());
+  expect(listeners.size).toBe(0);
 });

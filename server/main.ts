@@ -99,6 +99,7 @@ async function main(): Promise<void> {
   try {
     server = await startWebServer({
       service,
+      events: service,
       staticDir: args.staticDir,
       host: args.host,
       port: args.port,

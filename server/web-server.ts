@@ -10,12 +10,13 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../api/content-security-policy.js';
-import type { ApiError, ApiName, ApiResult } from '../api/shared-memory-api.js';
+import { apiEventNames, type ApiError, type ApiName, type ApiResult, type SharedMemoryEvents } from '../api/shared-memory-api.js';
 import {
   callMessageSchema,
   MAX_MESSAGE_BYTES,
   tokenCookieName,
   WEB_SOCKET_PATH,
+  type EventMessage,
   type ResultMessage,
 } from '../api/web-protocol.js';
 import { allowedHosts, hostAllowed } from './host-allowlist.js';
@@ -29,6 +30,8 @@ export interface ApiInvoker {
 
 export interface WebServerOptions {
   service: ApiInvoker;
+  /** The service's pushes, sent to every connection (state changes, stream updates). */
+  events?: SharedMemoryEvents;
   /** The built renderer (dist/renderer). */
   staticDir: string;
   /** Reads one file of it (default: loadStaticFile); a test can make it fail. */
@@ -63,6 +66,12 @@ export interface RunningWebServer {
  * are cut off by ws itself (close code 1009) before they are buffered.
  */
 const HARD_FRAME_LIMIT = 4 * MAX_MESSAGE_BYTES;
+
+/**
+ * A connection this far behind (a hidden or stalled tab) gets no stream
+ * updates until it catches up; state changes it always gets.
+ */
+const STREAM_BACKLOG_LIMIT = 1024 * 1024;
 
 function pagePolicy(request: IncomingMessage): string {
   const origin = expectedOrigin(request);
@@ -254,6 +263,22 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     ws.on('error', () => ws.terminate()); // e.g. a frame over HARD_FRAME_LIMIT
   });
 
+  // Every push to every open connection, so a second tab never goes stale.
+  const stopPushes = apiEventNames.map((event) =>
+    options.events
+      ? options.events.subscribe(event, (result) => {
+          if (!result.ok) return;
+          const message: EventMessage = { event, payload: result.value };
+          const text = JSON.stringify(message);
+          for (const client of sockets.clients) {
+            if (client.readyState !== client.OPEN) continue;
+            if (event === 'streamUpdate' && client.bufferedAmount > STREAM_BACKLOG_LIMIT) continue;
+            client.send(text);
+          }
+        })
+      : () => undefined,
+  );
+
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     if (!hostAllowed(request.headers.host, hosts)) return refuseUpgrade(socket, 421, MISDIRECTED);
@@ -292,6 +317,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     token,
     close: () =>
       new Promise<void>((resolve) => {
+        stopPushes.forEach((stop) => stop());
         for (const client of sockets.clients) client.terminate();
         sockets.close();
         server.closeAllConnections();

@@ -18,6 +18,7 @@ export const PROFILES = {
     alloc: { sizes: powersOfTwo(4 * KiB, 256 * MiB), runs: 7, warmup: 1 },
     read: { sizes: [1, 4, 16, 64, 256].map((n) => n * MiB), runs: 7, warmup: 1 },
     ui: { clicks: 100, warmup: 5 },
+    uiStream: { rateHz: 1_000_000, seconds: 5, size: '32M' },
     // Each consumer runs 5 s per rate until the first rate with drops.
     stream: { seconds: 5, rates: [1000, 10000, 100000, 300000, 1000000, 3000000], latencySeconds: 10, wakeupRounds: 5000 },
     // The driver's defaults (64 MiB per allocation, 256 MiB in all) are below
@@ -33,6 +34,7 @@ export const PROFILES = {
     // emulates erratically (see the emulation note in the README).
     read: { sizes: [1 * MiB, 2 * MiB], runs: 3, warmup: 1 },
     ui: { clicks: 8, warmup: 2 },
+    uiStream: { rateHz: 1_000_000, seconds: 2, size: '32M' },
     stream: { seconds: 1, rates: [1000, 10000], latencySeconds: 2, wakeupRounds: 500 },
     module: { maxSizeMiB: 64, totalCapMiB: 256 },
     guestMemoryMiB: 1024,

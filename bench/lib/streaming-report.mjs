@@ -13,7 +13,9 @@ export function streamingTable(s) {
   lines.push('');
   lines.push('| consumer | rate /s | batch | ring records | records | dropped | max backlog | CPU ns/record | CPU share |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const [name, sweep] of [['(a) ring in place, woken by poll', s.ring], ['(b) read() copy path', s.copy]])
+  const sweeps = [['(a) ring in place, woken by poll', s.ring], ['(b) read() copy path', s.copy]];
+  if (s.node?.runs.length) sweeps.push(["(c) the app's Linux backend under Node (async poll, in place; process CPU)", s.node]);
+  for (const [name, sweep] of sweeps)
     for (const r of sweep.runs)
       lines.push(
         `| ${name} | ${r.rate} | ${r.batch} | ${r.capacity} | ${r.records} | ${r.dropped} | ${r.maxBacklog} | ${f(r.cpuNsPerRecord)} | ${(r.cpuShare * 100).toFixed(1)}% |`,
@@ -22,7 +24,8 @@ export function streamingTable(s) {
   lines.push(
     `Highest rate run with no drop: ring ${rate(s.ring.sustainedRate)}, read() ${rate(s.copy.sustainedRate)}. ` +
       `Highest rate kept up with (backlog below the ring's size): ring ${rate(s.ring.keptUpRate)}, read() ${rate(s.copy.keptUpRate)}. ` +
-      `CPU per record, ring / read(): ${s.cpuRatioByRate.map((c) => `${f(c.ringToCopy)} at ${c.rate}/s`).join(', ') || '—'}.`,
+      `CPU per record, ring / read(): ${s.cpuRatioByRate.map((c) => `${f(c.ringToCopy)} at ${c.rate}/s`).join(', ') || '—'}.` +
+      (s.node?.runs.length ? ` The app's Node consumer: no drop up to ${rate(s.node.sustainedRate)}, kept up to ${rate(s.node.keptUpRate)}.` : ''),
   );
   lines.push('');
   lines.push('| latency | samples | p50 µs | p99 µs | max µs |');
@@ -51,6 +54,18 @@ export function streamingFindings(s) {
         ? ` ${lateDrops.length} run(s) lost records while the consumer kept up (backlog below the ring): the producer's ticks came more than four periods late, which the emulated guest's timer does under host load.`
         : ''),
   );
+  if (s.node?.runs.length) {
+    const late = s.node.runs.filter((r) => r.keptUp && r.dropped > 0);
+    out.push(
+      `The app's Node consumer (its Linux backend and stream consumer, one process): ` +
+        `no drop for ${s.seconds} s at ${s.node.sustainedRate ?? 'no rate of the sweep'}` +
+        `${s.node.sustainedRate ? ' records/s' : ''}; it kept up (backlog below the ring) to ${s.node.keptUpRate ?? 'no rate'} records/s` +
+        `${s.ring.keptUpRate ? ` against the C ring consumer's ${s.ring.keptUpRate}` : ''}` +
+        (late.length ? `; ${late.length} of its runs lost records to late producer ticks while it kept up` : '') +
+        `. Its CPU time is the whole process's (the consuming main thread, koffi's thread waiting in poll, V8's collector), ` +
+        `${s.node.runs.map((r) => `${f(r.cpuNsPerRecord)} ns/record at ${r.rate}/s`).join(', ')}.`,
+    );
+  }
   out.push(
     `Latency at ${s.latency.rate}/s, batch ${s.latency.batch}: p50 ${us(s.latency.p50Ns)} µs, p99 ${us(s.latency.p99Ns)} µs from the record's timestamp to the consumer, ` +
       `against p50 ${us(s.wakeupFloor.p50Ns)} µs, p99 ${us(s.wakeupFloor.p99Ns)} µs for waking a sleeping thread on the same CPU with an eventfd ` +

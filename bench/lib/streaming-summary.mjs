@@ -42,10 +42,12 @@ function percentiles(samples) {
   };
 }
 
-/** raw: { seconds, sustain: { ring: [...], read: [...] }, latency, wakeup } */
+/** raw: { seconds, sustain: { ring: [...], read: [...], node: [...] }, latency, wakeup } */
 export function streamingSummary(raw) {
   const ring = consumerSweep(raw.sustain.ring);
   const copy = consumerSweep(raw.sustain.read);
+  // (c) the app's backend and consumer under Node; absent from runs made before it existed.
+  const node = consumerSweep(raw.sustain.node ?? []);
   // CPU per record compared where both consumers kept up: the highest such rate.
   const clean = (sweep, rate) => sweep.runs.find((r) => r.rate === rate && r.keptUp);
   const common = ring.runs.filter((r) => clean(ring, r.rate) && clean(copy, r.rate)).map((r) => r.rate);
@@ -57,6 +59,7 @@ export function streamingSummary(raw) {
     seconds: raw.seconds,
     ring,
     copy,
+    node,
     cpuRatioByRate,
     latency: { rate: raw.latency.rate, batch: raw.latency.batch, dropped: raw.latency.dropped, ...percentiles(raw.latency.latencyNs) },
     // The consumer is woken on the CPU its producer's timer runs on: the
@@ -86,8 +89,17 @@ export function streamingTargets(s) {
         note: 'no rate of the sweep was kept up with by both consumers',
       };
   const ratio = s.latency.p99Ns / s.wakeupFloor.p99Ns;
+  const nodeShare = s.node && s.node.runs.length && s.ring.sustainedRate ? (s.node.sustainedRate ?? 0) / s.ring.sustainedRate : null;
   return [
     cpu,
+    {
+      id: 'stream-node-vs-c',
+      description: "Node's sustained rate (the app's Linux backend and consumer, 5 s, no drop) >= 25% of C's (the ring consumer)",
+      value: nodeShare,
+      threshold: 0.25,
+      met: nodeShare === null ? null : nodeShare >= 0.25,
+      ...(nodeShare === null ? { note: 'no Node consumer run in these results' } : {}),
+    },
     {
       id: 'stream-latency-vs-wakeup',
       description: `stream p99 latency (timestamp_ns to the consumer, ${s.latency.rate} records/s, batch ${s.latency.batch}) <= 2x the p99 of an eventfd wake-up on one CPU`,

@@ -6,7 +6,9 @@ export function validateStreaming(s, check) {
     check('streaming: present', false, 'results.streaming is missing');
     return;
   }
-  for (const [name, sweep] of [['ring', s.ring], ['read()', s.copy]]) {
+  const sweeps = [['ring', s.ring], ['read()', s.copy]];
+  if (s.node?.runs.length) sweeps.push(["the app's Node consumer", s.node]);
+  for (const [name, sweep] of sweeps) {
     const runs = sweep?.runs ?? [];
     check(`streaming ${name}: at least one rate run`, runs.length >= 1);
     check(

@@ -194,6 +194,12 @@ function uiSummary(ui) {
   };
 }
 
+function framesSummary(run) {
+  if (!run || run.skipped) return run ?? { skipped: 'not run' };
+  const stats = (deltas) => ({ frames: deltas.length, p50Ms: quantile(deltas, 0.5), p95Ms: quantile(deltas, 0.95), maxMs: Math.max(...deltas) });
+  return { backend: run.backend, rateHz: run.rateHz, recordsPerSecond: run.recordsPerSecond, idle: stats(run.idleFrames), streaming: stats(run.frames) };
+}
+
 function targets(r) {
   const out = [];
   const mib = (size) => size / 2 ** 20;
@@ -270,10 +276,29 @@ export function buildResults({ raw, ui, meta }) {
     control: control(raw.query),
     allocation: allocation(raw.alloc, raw.memset),
     dataPath: dataPath(raw.read),
-    ui: { simulated: uiSummary(ui.simulated), vm: uiSummary(ui.vm) },
+    ui: { simulated: uiSummary(ui.simulated), vm: uiSummary(ui.vm), streamFrames: framesSummary(ui.streamFrames) },
     stringOps: stringOps(raw.stringOps),
     streaming: streamingSummary(raw.stream),
   };
-  results.targets = [...targets(results), ...streamingTargets(results.streaming)];
+  results.targets = [...targets(results), ...streamingTargets(results.streaming), ...frameTargets(results.ui.streamFrames)];
   return results;
+}
+
+/**
+ * The window's target while streaming: p95 frame time <= 16.7 ms (one 60 Hz
+ * frame). Chromium coarsens performance.now() to 0.1 ms, so a 16.67 ms vsync
+ * reads 16.6 to 16.8: the verdict allows that one step of the clock.
+ */
+const FRAME_CLOCK_STEP_MS = 0.1;
+function frameTargets(frames) {
+  if (!frames || frames.skipped) return [];
+  return [
+    {
+      id: 'stream-window-frames',
+      description: `p95 frame time of the window while streaming ${frames.rateHz} records/s (simulated driver) <= 16.7 ms (performance.now() steps 0.1 ms)`,
+      value: frames.streaming.p95Ms,
+      threshold: 16.7,
+      met: frames.streaming.p95Ms <= 16.7 + FRAME_CLOCK_STEP_MS,
+    },
+  ];
 }

@@ -77,7 +77,8 @@ export function validateResults(r, { svgs = {} } = {}) {
     check(`data path ${s.size} B: four paired ratios (warm and one-shot), positive and finite`, paired.length === 4 && paired.every(pairedOk));
   }
 
-  for (const [name, u] of Object.entries(r.ui ?? {})) {
+  const { streamFrames, ...roundTrips } = r.ui ?? {};
+  for (const [name, u] of Object.entries(roundTrips)) {
     if (u.skipped) skip(`ui ${name}`, u.skipped);
     else
       check(
@@ -87,11 +88,22 @@ export function validateResults(r, { svgs = {} } = {}) {
       );
   }
 
+  if (!streamFrames || streamFrames.skipped) skip('ui frame times while streaming', streamFrames?.skipped ?? 'not run');
+  else
+    for (const [name, x] of [['idle', streamFrames.idle], ['streaming', streamFrames.streaming]])
+      check(
+        `ui frame times ${name}: frames counted, p50 and p95 positive, p95 >= p50, max >= p95`,
+        x.frames > 0 && finitePositive(x.p50Ms) && finitePositive(x.p95Ms) && x.p95Ms >= x.p50Ms && x.maxMs >= x.p95Ms,
+        `${x.frames} frames, p50 ${x.p50Ms} ms, p95 ${x.p95Ms} ms, max ${x.maxMs} ms`,
+      );
+
   const so = r.stringOps ?? {};
   check('string-op probe: rep and vector timings positive', [so.memsetRepNs, so.memsetVectorNs, so.memcpyRepNs, so.memcpyVectorNs].every(finitePositive));
   const inPlace = (r.targets ?? []).find((t) => t.id === 'mapped-vs-ordinary');
   check('targets: reading in place judged at every data-path size', inPlace?.perSize?.length === dsizes.length && inPlace.perSize.every((p) => finitePositive(p.value) && finitePositive(p.fastestRuns)));
-  check('targets: six, each with a verdict or a reason', (r.targets ?? []).length === 6 && r.targets.every((t) => typeof t.met === 'boolean' || (t.met === null && t.note)));
+  // Eight with the window's frame times, seven when the UI part was skipped.
+  const expectedTargets = streamFrames && !streamFrames.skipped ? 8 : 7;
+  check(`targets: ${expectedTargets}, each with a verdict or a reason`, (r.targets ?? []).length === expectedTargets && r.targets.every((t) => typeof t.met === 'boolean' || (t.met === null && t.note)));
   validateStreaming(r.streaming, check);
   check('kernel log: no WARNING/BUG/Oops in the guest', Array.isArray(r.kernelProblems) && r.kernelProblems.length === 0, (r.kernelProblems ?? []).join(' | '));
 

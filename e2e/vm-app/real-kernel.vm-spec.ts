@@ -9,6 +9,8 @@
 // the app, so a leak in the app's code cannot hide itself.
 import { type Page } from '@playwright/test';
 import path from 'node:path';
+import { dropPushes } from '../support/stale-window.js';
+import { expectModerateStream, runStreamFlow, streamParts } from '../support/stream-flow.js';
 import { expectState, runWindowFlow, SEED_VIEW, windowParts } from '../support/window-flow.js';
 import { expect, test } from './vm-app-fixtures.js';
 import { isTotals, PROJECT_ROOT, type DeviceTotals, type GuestReply, type VmAppSession } from './vm-app-session.js';
@@ -17,6 +19,7 @@ test.describe.configure({ mode: 'serial' });
 
 const SCREENSHOT = path.join(PROJECT_ROOT, 'e2e/output/vm-window-after-fill.png');
 const BUSY_SCREENSHOT = path.join(PROJECT_ROOT, 'e2e/output/vm-window-busy-refusal.png');
+const STREAM_SCREENSHOT = path.join(PROJECT_ROOT, 'e2e/output/vm-live-signal.png');
 const MiB = 1024 * 1024;
 const DRIVER_MAX_SIZE = 64 * MiB;
 // Canonical x86-64 user space ends below this address.
@@ -196,9 +199,11 @@ test("a size above the driver maximum: the kernel's EINVAL shows in the window a
 });
 
 test("the driver's own refusal shows in the window: a stale window's Allocate gets EBUSY", async ({ page, browser, vmApp }) => {
-  // A second window opened before the first allocates still offers Allocate;
-  // the app does not second-guess the driver, so the kernel answers it.
+  // A second window opened before the first allocates, missing the pushes (a
+  // lagging connection), still offers Allocate; the app does not second-guess
+  // the driver, so the kernel answers it.
   const stale = await browser.newPage();
+  await dropPushes(stale);
   const s = await openWindow(stale, vmApp);
   await expectState(s.status, 'Not allocated');
 
@@ -219,6 +224,29 @@ test("the driver's own refusal shows in the window: a stale window's Allocate ge
   await expect(w.view).toHaveValue(SEED_VIEW);
   await stale.close();
 
+  await w.release.click();
+  await expectState(w.status, 'Not allocated');
+  await expectNothingAllocated(vmApp);
+});
+
+test('the Stream section on the kernel\'s producer: records flow at the set rate, none dropped, Stop freezes them', async ({ page, vmApp }) => {
+  const w = await openWindow(page, vmApp);
+  await expectState(w.status, 'Not allocated');
+  const result = await runStreamFlow(page, {
+    size: '1M',
+    rateHz: 1000,
+    seconds: 5,
+    afterFlowing: async () => {
+      await streamParts(page).plot.screenshot({ path: STREAM_SCREENSHOT });
+    },
+  });
+  console.log(
+    `e2e-vm: stream 1000/s on the kernel module: ${result.observedRate.toFixed(0)} records/s seen by the window over ` +
+      `${result.seconds.toFixed(1)} s; ${result.records} records, ${result.dropped} dropped\n${result.statisticsText}`,
+  );
+  expectModerateStream(result, 1000);
+  // The kernel holds the ring's allocation until Release memory.
+  await expectHeld(vmApp, await shownUserAddress(page), MiB);
   await w.release.click();
   await expectState(w.status, 'Not allocated');
   await expectNothingAllocated(vmApp);

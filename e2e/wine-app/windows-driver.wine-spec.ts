@@ -8,6 +8,7 @@
 // The driver's totals come from shm-client.exe, a process of its own.
 import { type Page } from '@playwright/test';
 import path from 'node:path';
+import { expectModerateStream, runStreamFlow, streamParts } from '../support/stream-flow.js';
 import { expectState, runWindowFlow, SEED_VIEW, windowParts } from '../support/window-flow.js';
 import { expect, test } from './wine-app-fixtures.js';
 import { PROJECT_ROOT, type WineAppSession } from './wine-app-session.js';
@@ -15,6 +16,7 @@ import { PROJECT_ROOT, type WineAppSession } from './wine-app-session.js';
 test.describe.configure({ mode: 'serial' });
 
 const SCREENSHOT = path.join(PROJECT_ROOT, 'e2e/output/wine-window-after-fill.png');
+const STREAM_SCREENSHOT = path.join(PROJECT_ROOT, 'e2e/output/wine-live-signal.png');
 const DRIVER_MAX_SIZE = 64 * 1024 * 1024;
 // Canonical x86-64 user space ends below this address.
 const USER_SPACE_END = 0x8000_0000_0000n;
@@ -87,5 +89,27 @@ test("a size above the driver maximum: the driver's ERROR_INVALID_PARAMETER show
   await w.release.click();
   await expectState(w.status, 'Not allocated');
   await expect(w.status).toContainText('0 bytes in 0 allocations');
+  expectTotals(wineApp, 0, 0);
+});
+
+test("the Stream section on the Windows driver's DPC producer: records flow at the set rate, none dropped, Stop freezes them", async ({ page, wineApp }) => {
+  const w = await openWindow(page, wineApp);
+  await expectState(w.status, 'Not allocated');
+  const result = await runStreamFlow(page, {
+    size: '1M',
+    rateHz: 1000,
+    seconds: 4,
+    afterFlowing: async () => {
+      await streamParts(page).plot.screenshot({ path: STREAM_SCREENSHOT });
+    },
+  });
+  console.log(
+    `e2e-wine: stream 1000/s on the Windows driver: ${result.observedRate.toFixed(0)} records/s seen by the window over ` +
+      `${result.seconds.toFixed(1)} s; ${result.records} records, ${result.dropped} dropped\n${result.statisticsText}`,
+  );
+  expectModerateStream(result, 1000);
+  expectTotals(wineApp, 1024 * 1024, 1);
+  await w.release.click();
+  await expectState(w.status, 'Not allocated');
   expectTotals(wineApp, 0, 0);
 });

@@ -27,6 +27,7 @@ import { ALLOCATE_OFFSET, DEVICE_INFO_OFFSET, INSPECT_OFFSET } from '../../elect
 import { GENERIC_READ, GENERIC_WRITE, loadKernel32 } from '../../electron/backends/windows-kernel32.js';
 import { selectBackend } from '../../electron/service/backend-selection.js';
 import { WINDOWS_ERRORS, runServiceFlow } from '../../electron/service/service-flow-suite.js';
+import { runStreamServiceFlow } from '../../electron/service/service-stream-suite.js';
 import { SharedMemoryService } from '../../electron/service/shared-memory-service.js';
 
 let passed = 0;
@@ -211,6 +212,17 @@ async function service(): Promise<never> {
   await runServiceFlow({ ...selected, platform: 'win32' }, WINDOWS_ERRORS, (name, ok, detail) =>
     check(ok, ok || !detail ? name : `${name}: ${detail}`),
   );
+  // Streaming: the auto-reset event woken by the driver's DPC, the ring read in place.
+  const streaming = await selectBackend('windows');
+  const figures = await runStreamServiceFlow({ ...streaming, platform: 'win32' }, WINDOWS_ERRORS, (name, ok, detail) =>
+    check(ok, ok || !detail ? name : `${name}: ${detail}`),
+  );
+  if (figures) {
+    console.log(
+      `wine-backend-service: stream ${figures.rateHz} records/s for ${figures.seconds} s: ${figures.records} records, ${figures.dropped} dropped, ` +
+        `latency p50 ${figures.latencyP50Ns === null ? '-' : (figures.latencyP50Ns / 1000).toFixed(0)} us`,
+    );
+  }
 
   // What the article did: the driver returns an address, and this process reads
   // the values at it. kernel32's binding copies them out (Electron's memory cage).

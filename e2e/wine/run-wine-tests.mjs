@@ -192,15 +192,21 @@ async function main() {
     for (const line of output.split('\n')) if (/^ {2}figures: /.test(line)) console.log(`  recorded: ${line.trim()}`);
     afterScenario(name);
   }
+  // Wine queues IRP_MJ_CLOSE after CloseHandle returns: wait for the last ones.
+  const lines = (text, pattern) => text.split('\n').filter((l) => pattern.test(l)).length;
+  const handleCounts = (text) => [lines(text, /SharedMemory: CREATE: handle [0-9A-F]+ opened/), lines(text, /SharedMemory: CLOSE: handle [0-9A-F]+\s*$/)];
+  for (let i = 0; i < 20; i++) {
+    const [c, d] = handleCounts(driverLogText());
+    if (c === d) break;
+    prefix.run('sleep', ['0.5'], { env: process.env });
+  }
   const log = driverLogText();
   for (const step of ['CREATE: handle', 'QUERY: 0 bytes in 0 allocations', 'CLOSE: handle', 'DEVICE_CONTROL: unknown code 0x800023FC',
     'ALLOCATE step 4: user address', 'RELEASE step 6: freed', 'CLOSE step 6: freed']) {
     check(log.includes(`SharedMemory: ${step}`), `driver log has "${step}"`);
   }
   const count = (step) => log.split(`SharedMemory: ${step}`).length - 1;
-  const lines = (pattern) => log.split('\n').filter((l) => pattern.test(l)).length;
-  const creates = lines(/SharedMemory: CREATE: handle [0-9A-F]+ opened/);
-  const closes = lines(/SharedMemory: CLOSE: handle [0-9A-F]+\s*$/);
+  const [creates, closes] = handleCounts(log);
   check(creates === closes, `every handle's context was freed: ${creates} CREATE, ${closes} CLOSE`);
   check(/unmapped \S+ from owner \S+ \(called from process/.test(log), 'driver log: a free from another process unmapped in the owner (KeStackAttachProcess)');
   // Recorded, not required: Wine 8 sends no IRP_MJ_CLEANUP to device drivers.

@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { BackendUnavailableError, selectBackend } from '../service/backend-selection.js';
 import { LINUX_ERRORS, runServiceFlow } from '../service/service-flow-suite.js';
+import { runStreamServiceFlow } from '../service/service-stream-suite.js';
 import { DeviceError } from './device-backend.js';
 import { createLinuxBackend } from './linux-backend.js';
 
@@ -34,6 +35,16 @@ async function wholeFlow(): Promise<void> {
   const selected = await selectBackend('linux');
   check('backend selection picks the kernel driver', selected.backend.kind === 'linux', selected.reason);
   await runServiceFlow({ ...selected, platform: 'linux' }, LINUX_ERRORS, check);
+  // Streaming: the ring consumed in place (koffi async poll, libatomic acquire/release).
+  const streaming = await selectBackend('linux');
+  const figures = await runStreamServiceFlow({ ...streaming, platform: 'linux' }, LINUX_ERRORS, check);
+  if (figures) {
+    const us = (ns: number | null): string => (ns === null ? '-' : (ns / 1000).toFixed(0));
+    console.log(
+      `node-backend: stream ${figures.rateHz} records/s for ${figures.seconds} s: ${figures.records} records, ` +
+        `${figures.dropped} dropped, latency p50 ${us(figures.latencyP50Ns)} us, p99 ${us(figures.latencyP99Ns)} us`,
+    );
+  }
 }
 
 async function denied(): Promise<void> {

@@ -8,6 +8,8 @@ import {
   SHM_LINUX_DEVICE_PATH,
   STRUCT_SIZE,
 } from '../../api/device.js';
+import { decodeStreamGeometry, encodeStreamStart } from '../stream/stream-start-struct.js';
+import { getU64 } from '../stream/u64-field.js';
 import {
   DeviceError,
   type Allocation,
@@ -15,8 +17,10 @@ import {
   type DeviceHandle,
   type DeviceInfo,
   type DeviceOperation,
+  type StreamChannel,
 } from './device-backend.js';
 import { errnoError } from './linux-errors.js';
+import { nativeRingAccess } from './native-ring-access.js';
 import {
   loadLibc,
   MAP_FAILED,
@@ -59,19 +63,16 @@ function checkU16Range(
     throw invalid(operation, `bytes ${byteOffset}..${byteOffset + 2 * count} pass the end (${limit})`);
 }
 
-/** A u64 field as a number: two u32 reads, no BigInt (QUERY runs often; sizes stay below 2^53). */
-function u64At(view: DataView, offset: number): number {
-  return view.getUint32(offset, true) + view.getUint32(offset + 4, true) * 2 ** 32;
-}
-
 function decodeInfo(view: DataView): DeviceInfo {
   return {
     abiVersion: view.getUint32(0, true),
     driverVersion: view.getUint32(4, true),
-    pageSize: u64At(view, 8),
-    maxSize: u64At(view, 16),
-    totalBytes: u64At(view, 24),
+    // u64 fields without BigInt: QUERY runs often and sizes stay below 2^53.
+    pageSize: getU64(view, 8),
+    maxSize: getU64(view, 16),
+    totalBytes: getU64(view, 24),
     allocations: view.getUint32(32, true),
+    features: view.getUint32(36, true),
   };
 }
 
@@ -194,6 +195,26 @@ class LinuxDeviceHandle implements DeviceHandle {
     const n = this.libc.pread(fd, into, byteOffset);
     if (n < 0) throw errnoError('read-copy', this.libc.errno());
     return into.subarray(0, n);
+  }
+
+  startStream(rateHz: number, batch: number): StreamChannel {
+    // The module decides (parameters before state), so ask it first.
+    // Linux wakes the consumer through poll on the fd: event_handle stays 0.
+    const arg = encodeStreamStart(rateHz, batch);
+    this.ioctl('stream-start', LINUX_IOCTL.STREAM_START, arg);
+    const mapping = this.liveMapping('stream-start');
+    const geometry = decodeStreamGeometry(arg);
+    const fd = this.fd;
+    return {
+      ring: nativeRingAccess(this.libc, mapping.address, mapping.mappedSize, geometry),
+      // POLLIN while head != tail, POLLHUP once no stream runs: either way the consumer looks.
+      wait: (timeoutMs) => this.libc.pollAsync(fd, timeoutMs),
+      close: () => undefined,
+    };
+  }
+
+  stopStream(): void {
+    this.ioctl('stream-stop', LINUX_IOCTL.STREAM_STOP);
   }
 
   private unmap(operation: DeviceOperation): void {

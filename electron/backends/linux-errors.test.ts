@@ -22,10 +22,15 @@ describe('errnoError', () => {
     ['open', E.EPERM, 'access-denied', 'EPERM'],
     ['query', E.EBADF, 'handle-closed', 'EBADF'],
     ['inspect', E.EBADF, 'handle-closed', 'EBADF'],
-    // ALLOCATE and RELEASE on an fd not open O_RDWR (2026-11-29).
+    // ALLOCATE, RELEASE, STREAM_START and STREAM_STOP on an fd not open O_RDWR (2026-11-29).
     ['allocate', E.EBADF, 'access-denied', 'EBADF'],
     ['release', E.EBADF, 'access-denied', 'EBADF'],
-    ['read-copy', E.EIO, 'os-error', 'EIO'],
+    ['stream-start', E.EBADF, 'access-denied', 'EBADF'],
+    ['stream-stop', E.EBADF, 'access-denied', 'EBADF'],
+    // CONTRACT.md 5.3: read on a faulted stream is EIO; elsewhere EIO is just an OS error.
+    ['read-copy', E.EIO, 'stream-faulted', 'EIO'],
+    ['inspect', E.EIO, 'os-error', 'EIO'],
+    ['read-copy', E.EAGAIN, 'would-block', 'EAGAIN'],
   ] as const)('%s errno %i is %s (%s)', (operation, code, kind, name) => {
     const error = errnoError(operation, code);
     expect(error.kind).toBe(kind);

@@ -3,8 +3,11 @@
 import { constants } from 'node:os';
 import { DeviceError, type DeviceErrorKind, type DeviceOperation } from './device-backend.js';
 
+// The first name for a number wins: EAGAIN, not its alias EWOULDBLOCK.
 const ERRNO_NAME = new Map<number, string>(
-  Object.entries(constants.errno).map(([name, code]) => [code, name]),
+  Object.entries(constants.errno)
+    .reverse()
+    .map(([name, code]) => [code, name]),
 );
 
 export function errnoName(code: number): string {
@@ -25,7 +28,7 @@ const READ_WRITE_HINT =
  * The operations the module refuses with EBADF, before any other check, on an
  * fd not open for both reading and writing (CONTRACT.md section 3).
  */
-export const NEEDS_READ_WRITE: ReadonlySet<DeviceOperation> = new Set(['allocate', 'release']);
+export const NEEDS_READ_WRITE: ReadonlySet<DeviceOperation> = new Set(['allocate', 'release', 'stream-start', 'stream-stop']);
 
 function classify(
   operation: DeviceOperation,
@@ -63,6 +66,12 @@ function classify(
       return NEEDS_READ_WRITE.has(operation)
         ? { kind: 'access-denied', hint: READ_WRITE_HINT }
         : { kind: 'handle-closed' };
+    case 'EAGAIN':
+      return { kind: 'would-block' };
+    case 'EIO':
+      return operation === 'read-copy'
+        ? { kind: 'stream-faulted', hint: 'Stop the stream and start it again; do not write into the ring header' }
+        : { kind: 'os-error' };
     default:
       return { kind: 'os-error' };
   }

@@ -30,7 +30,24 @@ export interface Libc {
   readU16(address: bigint, byteOffset: number, count: number): Uint16Array;
   writeU16(address: bigint, byteOffset: number, values: readonly number[]): void;
   errno(): number;
+  /**
+   * poll(fd, POLLIN) on one of koffi's worker threads: resolves when the fd is
+   * readable or hung up, or after `timeoutMs`; the event loop never waits.
+   */
+  pollAsync(fd: number, timeoutMs: number): Promise<void>;
+  /** A u64 load with C11 acquire ordering (libatomic's __atomic_load_8). */
+  loadAcquireU64(address: bigint): number;
+  /** A u32 load with C11 acquire ordering (__atomic_load_4). */
+  loadAcquireU32(address: bigint): number;
+  /** A u64 store with C11 release ordering (__atomic_store_8). */
+  storeReleaseU64(address: bigint, value: number): void;
+  /** Copies `into.byteLength` bytes from native memory (memcpy): the Electron path. */
+  copyOut(into: Uint8Array, address: bigint): void;
 }
+
+const POLLIN = 0x1;
+const ATOMIC_ACQUIRE = 2; // __ATOMIC_ACQUIRE
+const ATOMIC_RELEASE = 3; // __ATOMIC_RELEASE
 
 type NativeFunction = (...args: unknown[]) => unknown;
 
@@ -57,6 +74,15 @@ export function loadLibc(): Libc {
   );
   const munmap = fn('int munmap(void *addr, size_t length)');
   const pread = fn('intptr_t pread(int fd, _Out_ void *buf, size_t count, int64_t offset)');
+  const PollFd = koffi.struct('shm_pollfd', { fd: 'int', events: 'short', revents: 'short' });
+  const poll = lib.func('int poll(void *fds, unsigned long nfds, int timeout)');
+  const memcpy = fn('void *memcpy(_Out_ void *dest, const void *src, size_t n)');
+  // GCC's libatomic carries C11 atomics as plain functions, so JavaScript can
+  // reach a real acquire load and release store through koffi.
+  const atomic = koffi.load('libatomic.so.1');
+  const atomicLoad8 = atomic.func('uint64_t __atomic_load_8(const void *ptr, int order)') as NativeFunction;
+  const atomicLoad4 = atomic.func('uint32_t __atomic_load_4(const void *ptr, int order)') as NativeFunction;
+  const atomicStore8 = atomic.func('void __atomic_store_8(void *ptr, uint64_t value, int order)') as NativeFunction;
 
   bound = {
     open: (path, flags) => open(path, flags) as number,
@@ -74,6 +100,27 @@ export function loadLibc(): Libc {
     writeU16: (address, byteOffset, values) =>
       koffi.encode(address, byteOffset, 'uint16_t', values, values.length),
     errno: () => koffi.errno(),
+    pollAsync: (fd, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        // The pollfd lives in native memory until poll returns on koffi's
+        // worker thread: no JavaScript buffer the collector could move or free
+        // while the kernel writes revents into it.
+        const fds: unknown = koffi.alloc(PollFd, 1);
+        koffi.encode(fds, PollFd, { fd, events: POLLIN, revents: 0 });
+        poll.async(fds, 1, Math.max(0, Math.round(timeoutMs)), (error: unknown) => {
+          koffi.free(fds);
+          if (error) reject(error instanceof Error ? error : new Error('the native wait failed'));
+          else resolve();
+        });
+      }),
+    loadAcquireU64: (address) => Number(atomicLoad8(address, ATOMIC_ACQUIRE)),
+    loadAcquireU32: (address) => atomicLoad4(address, ATOMIC_ACQUIRE) as number,
+    storeReleaseU64: (address, value) => {
+      atomicStore8(address, value, ATOMIC_RELEASE);
+    },
+    copyOut: (into, address) => {
+      memcpy(into, address, into.byteLength);
+    },
   };
   return bound;
 }

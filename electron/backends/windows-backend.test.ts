@@ -41,6 +41,12 @@ function fakeKernel32(
       Uint16Array.from({ length: count }, (_, i) => memory.get(address + BigInt(byteOffset + 2 * i)) ?? 0),
     writeU16: (address, byteOffset, values) =>
       values.forEach((v, i) => memory.set(address + BigInt(byteOffset + 2 * i), v)),
+    createAutoResetEvent: () => ({ ok: true, value: 0x88n }),
+    waitAsync: () => Promise.resolve(),
+    loadAcquireU64: () => 0,
+    loadAcquireU32: () => 0,
+    storeReleaseU64: () => undefined,
+    copyOut: () => undefined,
     ...overrides,
   };
   return { k32, calls, memory, closed };
@@ -107,6 +113,7 @@ describe('struct layouts', () => {
     view.setBigUint64(16, 64n << 20n, true);
     view.setBigUint64(24, 8192n, true);
     view.setUint32(32, 2, true);
+    view.setUint32(36, 1, true);
     expect(decodeDeviceInfo(bytes)).toEqual({
       abiVersion: 1,
       driverVersion: 0x10000,
@@ -114,6 +121,7 @@ describe('struct layouts', () => {
       maxSize: 64 << 20,
       totalBytes: 8192,
       allocations: 2,
+      features: 1,
     });
   });
 
@@ -237,5 +245,94 @@ describe('the Windows backend', () => {
     handle.close();
     expect(closed).toEqual([0x40n]);
     expect(() => handle.query()).toThrow(expect.objectContaining({ kind: 'handle-closed' }) as Error);
+  });
+});
+
+describe('streaming (CONTRACT.md 5, until the driver streams under Wine)', () => {
+  /** Answers ALLOCATE, and STREAM_START with a ring of 128 records after the first page. */
+  const streamingDriver = (startError: number | null) => (call: Call, output: Uint8Array | null): Win32Result<number> => {
+    if (call.code === WINDOWS_IOCTL.STREAM_START) {
+      if (startError !== null) return fail(startError);
+      if (!output) return fail(122);
+      const view = new DataView(output.buffer, output.byteOffset);
+      view.setUint32(16, 128, true);
+      view.setUint32(20, 32, true);
+      view.setBigUint64(24, 4096n, true);
+      return ok(32);
+    }
+    return allocatingDriver(0x20000n)(call, output);
+  };
+
+  it('passes an auto-reset event in event_handle, waits on it, and reads the ring at the mapping', async () => {
+    const reads: bigint[] = [];
+    const waits: bigint[] = [];
+    const stores: [bigint, number][] = [];
+    const { k32, calls, closed } = fakeKernel32(streamingDriver(null), {
+      createAutoResetEvent: () => ({ ok: true, value: 0x1f0n }),
+      waitAsync: (event) => {
+        waits.push(event);
+        return Promise.resolve();
+      },
+      loadAcquireU64: (address) => {
+        reads.push(address);
+        return 7;
+      },
+      storeReleaseU64: (address, value) => void stores.push([address, value]),
+    });
+    const handle = createWindowsBackend({ kernel32: () => k32 }).open();
+    handle.allocate(8192);
+    const channel = handle.startStream(1000, 50);
+    const start = calls.find((c) => c.code === WINDOWS_IOCTL.STREAM_START);
+    const request = new DataView(start!.input!.buffer);
+    expect([request.getUint32(0, true), request.getUint32(4, true), request.getBigUint64(8, true)]).toEqual([1000, 50, 0x1f0n]);
+    expect(start?.outputLength).toBe(32);
+    expect(channel.ring.capacity).toBe(128);
+    expect(channel.ring.dataOffset).toBe(4096);
+    await channel.wait(100);
+    expect(waits).toEqual([0x1f0n]);
+    // head at +64 and tail at +128 of the user mapping ALLOCATE returned.
+    expect(channel.ring.loadHead()).toBe(7);
+    expect(reads).toEqual([0x20000n + 64n]);
+    channel.ring.storeTail(5);
+    expect(stores).toEqual([[0x20000n + 128n, 5]]);
+    channel.close();
+    channel.close();
+    expect(closed.filter((h) => h === 0x1f0n)).toHaveLength(1);
+    handle.stopStream();
+    expect(calls.at(-1)?.code).toBe(WINDOWS_IOCTL.STREAM_STOP);
+  });
+
+  it.each([
+    [87, 'invalid-parameter', /the rate or batch, or the allocation is a single page/],
+    [6, 'handle-closed', /wake-up event was not an event this process may signal/],
+    [5, 'access-denied', /wake-up event may not be signalled/],
+    [1, 'unknown-request', /does not know STREAM_START/],
+    [170, 'busy', /a stream already exists on this allocation/],
+    [22, 'nothing-allocated', /nothing is allocated/],
+  ] as const)('a refused STREAM_START (%i) is %s, says what failed, and closes the event', (code, kind, meaning) => {
+    const { k32, closed } = fakeKernel32(streamingDriver(code), { createAutoResetEvent: () => ({ ok: true, value: 0x2f0n }) });
+    const handle = createWindowsBackend({ kernel32: () => k32 }).open();
+    handle.allocate(8192);
+    let error: unknown = null;
+    try {
+      handle.startStream(1000, 50);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DeviceError);
+    const e = error as DeviceError;
+    expect(e.kind).toBe(kind);
+    expect(e.osCode).toBe(code);
+    expect(e.message).toMatch(meaning);
+    expect(e.hint).not.toBe('');
+    expect(closed).toContain(0x2f0n);
+  });
+
+  it('reports a failed CreateEventW before asking the driver', () => {
+    const { k32, calls } = fakeKernel32(streamingDriver(null), { createAutoResetEvent: () => ({ ok: false, error: 1450 }) });
+    const handle = createWindowsBackend({ kernel32: () => k32 }).open();
+    handle.allocate(8192);
+    expect(() => handle.startStream(1000, 50)).toThrow(expect.objectContaining({ kind: 'no-resources', osCode: 1450 }) as Error);
+    expect(calls.some((c) => c.code === WINDOWS_IOCTL.STREAM_START)).toBe(false);
   });
 });

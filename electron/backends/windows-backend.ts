@@ -12,7 +12,10 @@ import {
   type DeviceHandle,
   type DeviceInfo,
   type DeviceOperation,
+  type StreamChannel,
 } from './device-backend.js';
+import { decodeStreamGeometry, encodeStreamStart } from '../stream/stream-start-struct.js';
+import { nativeRingAccess } from './native-ring-access.js';
 import { WIN32_ERROR, win32Error } from './windows-errors.js';
 import {
   decodeAllocate,
@@ -167,6 +170,38 @@ class WindowsDeviceHandle implements DeviceHandle {
       throw win32Error('read-copy', result.error);
     }
     return into.subarray(0, result.value);
+  }
+
+  startStream(rateHz: number, batch: number): StreamChannel {
+    const handle = this.open('stream-start');
+    // The driver sets this auto-reset event after every tick that wrote a record and when the stream stops.
+    const event = this.k32.createAutoResetEvent();
+    if (!event.ok) throw win32Error('stream-start', event.error);
+    const output = new Uint8Array(STRUCT_SIZE.streamStart);
+    const result = this.k32.deviceIoControl(handle, WINDOWS_IOCTL.STREAM_START, encodeStreamStart(rateHz, batch, event.value), output);
+    if (!result.ok) {
+      this.k32.closeHandle(event.value);
+      throw win32Error('stream-start', result.error);
+    }
+    const allocation = this.allocation;
+    if (!allocation) {
+      this.k32.closeHandle(event.value);
+      throw win32Error('stream-start', WIN32_ERROR.ERROR_BAD_COMMAND);
+    }
+    let closed = false;
+    return {
+      ring: nativeRingAccess(this.k32, allocation.userAddress, allocation.mappedSize, decodeStreamGeometry(output)),
+      wait: (timeoutMs) => this.k32.waitAsync(event.value, timeoutMs),
+      close: () => {
+        if (closed) return;
+        closed = true;
+        this.k32.closeHandle(event.value);
+      },
+    };
+  }
+
+  stopStream(): void {
+    this.ioctl('stream-stop', WINDOWS_IOCTL.STREAM_STOP, null, null);
   }
 
   release(): void {

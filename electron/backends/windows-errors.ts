@@ -10,6 +10,7 @@
 //   STATUS_INSUFFICIENT_RESOURCES -> 1450 ERROR_NO_SYSTEM_RESOURCES
 //   STATUS_INVALID_DEVICE_REQUEST -> 1    ERROR_INVALID_FUNCTION
 //   STATUS_END_OF_FILE            -> 38   ERROR_HANDLE_EOF
+//   STATUS_IO_DEVICE_ERROR        -> 1117 ERROR_IO_DEVICE (a faulted stream's ReadFile)
 import { DeviceError, type DeviceErrorKind, type DeviceOperation } from './device-backend.js';
 
 export const WIN32_ERROR = {
@@ -27,6 +28,7 @@ export const WIN32_ERROR = {
   ERROR_INVALID_PARAMETER: 87,
   ERROR_INSUFFICIENT_BUFFER: 122,
   ERROR_BUSY: 170,
+  ERROR_IO_DEVICE: 1117,
   ERROR_NO_SYSTEM_RESOURCES: 1450,
 } as const;
 
@@ -83,6 +85,8 @@ function classify(
       };
     case WIN32_ERROR.ERROR_INVALID_HANDLE:
       return { kind: 'handle-closed' };
+    case WIN32_ERROR.ERROR_IO_DEVICE:
+      return { kind: 'stream-faulted', hint: 'Stop the stream and start it again; do not write into the ring header' };
     case WIN32_ERROR.ERROR_SHARING_VIOLATION:
       return { kind: 'os-error', hint: 'Another program holds the device exclusively' };
     default:

@@ -39,6 +39,7 @@ export function decodeDeviceInfo(bytes: Uint8Array): DeviceInfo {
     maxSize: safeNumber(v.getBigUint64(DEVICE_INFO_OFFSET.maxSize, true), 'max_size'),
     totalBytes: safeNumber(v.getBigUint64(DEVICE_INFO_OFFSET.totalBytes, true), 'total_bytes'),
     allocations: v.getUint32(DEVICE_INFO_OFFSET.allocations, true),
+    features: v.getUint32(DEVICE_INFO_OFFSET.features, true),
   };
 }
 

@@ -34,6 +34,18 @@ export interface Kernel32 {
   /** Copies u16 values out of this process's memory (never a view: Electron's memory cage). */
   readU16(address: bigint, byteOffset: number, count: number): Uint16Array;
   writeU16(address: bigint, byteOffset: number, values: readonly number[]): void;
+  /** CreateEventW(NULL, FALSE, FALSE, NULL): an auto-reset event, not signalled. */
+  createAutoResetEvent(): Win32Result<bigint>;
+  /**
+   * WaitForSingleObject on one of koffi's worker threads: resolves when the
+   * event is set or after `timeoutMs`; the event loop never waits.
+   */
+  waitAsync(handle: bigint, timeoutMs: number): Promise<void>;
+  /** The ring's native memory operations (see native-ring-access.ts for the ordering). */
+  loadAcquireU64(address: bigint): number;
+  loadAcquireU32(address: bigint): number;
+  storeReleaseU64(address: bigint, value: number): void;
+  copyOut(into: Uint8Array, address: bigint): void;
 }
 
 type NativeFunction = (...args: unknown[]) => unknown;
@@ -64,6 +76,9 @@ export function loadKernel32(): Kernel32 {
   );
   const CloseHandle = fn('int CloseHandle(void *handle)');
   const GetLastError = fn('uint32_t GetLastError()');
+  const CreateEventW = fn('void *CreateEventW(void *attributes, int manualReset, int initialState, const char16_t *name)');
+  const WaitForSingleObject = lib.func('uint32_t WaitForSingleObject(void *handle, uint32_t milliseconds)');
+  const RtlMoveMemory = fn('void RtlMoveMemory(_Out_ void *destination, const void *source, size_t length)');
   const lastError = (): number => GetLastError() as number;
 
   bound = {
@@ -115,6 +130,26 @@ export function loadKernel32(): Kernel32 {
     },
     writeU16(address, byteOffset, values) {
       koffi.encode(address + BigInt(byteOffset), 'uint16_t', values, values.length);
+    },
+    createAutoResetEvent() {
+      const handle = CreateEventW(null, 0, 0, null) as bigint | null;
+      if (handle === null) return { ok: false, error: lastError() };
+      return { ok: true, value: handle };
+    },
+    waitAsync: (handle, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        WaitForSingleObject.async(handle, Math.max(0, Math.round(timeoutMs)), (error: unknown) => {
+          if (error) reject(error instanceof Error ? error : new Error('the native wait failed'));
+          else resolve();
+        });
+      }),
+    // x64: aligned 8-byte loads and stores are atomic, and TSO gives them
+    // acquire and release ordering against the other accesses.
+    loadAcquireU64: (address) => Number(koffi.decode(address, 'uint64_t') as number | bigint),
+    loadAcquireU32: (address) => koffi.decode(address, 'uint32_t') as number,
+    storeReleaseU64: (address, value) => koffi.encode(address, 'uint64_t', value),
+    copyOut: (into, address) => {
+      RtlMoveMemory(into, address, into.byteLength);
     },
   };
   return bound;

@@ -13,6 +13,8 @@ const ACTION: Record<ApiName, string> = {
   verify: 'Verify in driver',
   release: 'Release memory',
   startDriver: 'Starting the kernel driver',
+  startStream: 'Start stream',
+  stopStream: 'Stop stream',
 };
 
 /** Used when the backend had no hint of its own for this kind of failure. */

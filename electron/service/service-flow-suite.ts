@@ -34,6 +34,21 @@ function caught(fn: () => unknown): unknown {
   return null;
 }
 
+/** `value` unwraps a result (a failure is reported as a failed check), `failedWith` tests a refusal's kind and OS number. */
+export function resultCheckers(check: Check): {
+  value: <T>(result: ApiResult<T>, name: string) => T | null;
+  failedWith: <T>(result: ApiResult<T>, kind: DeviceErrorKind, code: number) => boolean;
+} {
+  return {
+    value: (result, name) => {
+      if (result.ok) return result.value;
+      check(name, false, result.error.message);
+      return null;
+    },
+    failedWith: (result, kind, code) => !result.ok && result.error.kind === kind && result.error.osCode === code,
+  };
+}
+
 function isError(error: unknown, kind: DeviceErrorKind, code: number): boolean {
   return error instanceof DeviceError && error.kind === kind && error.osCode === code;
 }
@@ -50,13 +65,7 @@ export async function runServiceFlow(
 ): Promise<void> {
   const backend: DeviceBackend = selected.backend;
   const service = new SharedMemoryService(selected);
-  const value = <T>(result: ApiResult<T>, name: string): T | null => {
-    if (result.ok) return result.value;
-    check(name, false, result.error.message);
-    return null;
-  };
-  const failedWith = <T>(result: ApiResult<T>, kind: DeviceErrorKind, code: number): boolean =>
-    !result.ok && result.error.kind === kind && result.error.osCode === code;
+  const { value, failedWith } = resultCheckers(check);
 
   const before = value(await service.getStatus({}), 'getStatus');
   check(

@@ -3,12 +3,13 @@
 // flavours), and the service's own refusals. Results only, never throws.
 import { describe, expect, it, vi } from 'vitest';
 import { SEED_VALUES } from '../../api/device.js';
-import { apiDefinition, type ApiError, type ApiResult } from '../../api/shared-memory-api.js';
+import { apiDefinition, type ApiError } from '../../api/shared-memory-api.js';
 import type { DeviceBackend, DeviceHandle } from '../backends/device-backend.js';
 import { DeviceError } from '../backends/device-backend.js';
 import type { DriverServiceControl } from '../driver-service/driver-service.js';
 import { createSimulatedBackend } from '../simulated/simulated-backend.js';
 import { simulatedError, type OsFlavour } from '../simulated/simulated-driver.js';
+import { err, ok } from './api-results-for-tests.js';
 import { SharedMemoryService } from './shared-memory-service.js';
 
 const MiB = 1024 * 1024;
@@ -19,15 +20,6 @@ function newService(flavour: OsFlavour, options: { maxSize?: number; totalCap?: 
   return { service, backend, driver: backend.driver };
 }
 
-function ok<T>(result: ApiResult<T>): T {
-  if (!result.ok) throw new Error(`expected ok, got: ${result.error.message}`);
-  return result.value;
-}
-
-function err<T>(result: ApiResult<T>): ApiError {
-  if (result.ok) throw new Error('expected an error result');
-  return result.error;
-}
 
 const OS = {
   linux: {

@@ -7,18 +7,24 @@
 import { SHM_INSPECT_MAX } from '../../api/device.js';
 import {
   apiDefinition,
+  type ApiEventName,
+  type ApiEventPayload,
   type ApiName,
   type ApiRequest,
   type ApiResponse,
   type ApiResult,
   type DriverServiceStatus,
   type SharedMemoryApi,
+  type StateChange,
   type Status,
+  type Unsubscribe,
   type Values,
   type Verification,
 } from '../../api/shared-memory-api.js';
 import type { Allocation, DeviceBackend, DeviceHandle } from '../backends/device-backend.js';
 import type { DriverServiceControl } from '../driver-service/driver-service.js';
+import { defaultBatch } from '../../api/stream-signal.js';
+import { StreamSession } from '../stream/stream-session.js';
 import { appApiError, invalidRequestError, unexpectedApiError } from './api-errors.js';
 import { openRealBackend, platformBackendKind, type RealBackendKind } from './backend-selection.js';
 
@@ -36,6 +42,8 @@ export interface SharedMemoryServiceOptions {
 }
 
 type Handlers = { [N in ApiName]: (request: ApiRequest<N>) => Promise<ApiResult<ApiResponse<N>>> };
+type EventListener<N extends ApiEventName> = (event: ApiResult<ApiEventPayload<N>>) => void;
+type Listeners = { [N in ApiEventName]: Set<EventListener<N>> };
 
 export class SharedMemoryService implements SharedMemoryApi {
   private backend: DeviceBackend;
@@ -43,6 +51,9 @@ export class SharedMemoryService implements SharedMemoryApi {
   private reason: string;
   private allocation: Allocation | null = null;
   private driverServiceStatus: DriverServiceStatus | null = null;
+  /** The stream on the current allocation, from Start stream until Release memory. */
+  private stream: StreamSession | null = null;
+  private readonly listeners: Listeners = { stateChanged: new Set(), streamUpdate: new Set() };
   private readonly driverService: DriverServiceControl | null;
   private readonly openReal: NonNullable<SharedMemoryServiceOptions['openReal']>;
   private readonly platform: NodeJS.Platform;
@@ -58,6 +69,8 @@ export class SharedMemoryService implements SharedMemoryApi {
     verify: (r) => this.verify(r),
     release: (r) => this.release(r),
     startDriver: (r) => this.startDriver(r),
+    startStream: (r) => this.startStream(r),
+    stopStream: (r) => this.stopStream(r),
   };
 
   constructor(options: SharedMemoryServiceOptions) {
@@ -91,7 +104,7 @@ export class SharedMemoryService implements SharedMemoryApi {
       // The driver decides (size range, EBUSY while one is held, the cap):
       // the app shows the driver's own answer.
       this.allocation = handle.allocate(request.size);
-      return this.status();
+      return this.changed('allocated');
     });
   }
 
@@ -130,13 +143,53 @@ export class SharedMemoryService implements SharedMemoryApi {
   }
 
   release(_request: ApiRequest<'release'> = {}): Promise<ApiResult<Status>> {
-    return this.run('release', () => {
+    return this.run('release', async () => {
+      const handle = this.openHandle();
+      // The consumer reads the mapping: it ends before the pages go.
+      await this.endStream(handle);
       // Ask the driver even when the app thinks nothing is held: its answer
       // (ENODATA / ERROR_BAD_COMMAND) is the truth the window shows.
-      this.openHandle().release();
+      handle.release();
       this.allocation = null;
+      return this.changed('released');
+    });
+  }
+
+  startStream(request: ApiRequest<'startStream'>): Promise<ApiResult<Status>> {
+    return this.run('startStream', () => {
+      const handle = this.openHandle();
+      const batch = request.batch ?? defaultBatch(request.rateHz);
+      // The driver decides (parameters, nothing allocated, one page, a stream
+      // already there) and the window shows its answer; a refusal changes nothing.
+      const channel = handle.startStream(request.rateHz, batch);
+      const session = new StreamSession({
+        channel,
+        rateHz: request.rateHz,
+        batch,
+        onUpdate: (update) => this.emit('streamUpdate', update),
+        onEnd: (ended) => {
+          if (this.stream === ended) this.changed('stream-stopped');
+        },
+      });
+      this.stream = session;
+      return this.changed('stream-started');
+    });
+  }
+
+  stopStream(_request: ApiRequest<'stopStream'> = {}): Promise<ApiResult<Status>> {
+    return this.run('stopStream', async () => {
+      // STREAM_STOP is synchronous; then the consumer reads what is left and ends.
+      this.openHandle().stopStream();
+      await this.stream?.requestStop();
       return this.status();
     });
+  }
+
+  /** Pushes to `listener` until the returned function is called. */
+  subscribe<N extends ApiEventName>(name: N, listener: EventListener<N>): Unsubscribe {
+    const set = this.listeners[name] as Set<EventListener<N>>;
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   startDriver(_request: ApiRequest<'startDriver'> = {}): Promise<ApiResult<Status>> {
@@ -172,7 +225,7 @@ export class SharedMemoryService implements SharedMemoryApi {
       this.handle = opened.handle;
       this.reason = `Kernel driver (${kind}) — started from the app`;
       await this.refreshDriverService();
-      return this.status();
+      return this.changed('driver-service-changed');
     });
   }
 
@@ -182,6 +235,11 @@ export class SharedMemoryService implements SharedMemoryApi {
     if (this.disposed) return;
     this.disposed = true;
     const handle = this.handle;
+    try {
+      if (handle) await this.endStream(handle);
+    } catch {
+      // Closing stops the stream anyway.
+    }
     this.handle = null;
     try {
       if (handle && this.allocation) handle.release();
@@ -220,6 +278,38 @@ export class SharedMemoryService implements SharedMemoryApi {
     return { handle };
   }
 
+  /** Stops the stream (if one runs) and waits until the consumer has let go of the mapping. */
+  private async endStream(handle: DeviceHandle): Promise<void> {
+    const session = this.stream;
+    if (!session) return;
+    if (session.state === 'running') {
+      try {
+        handle.stopStream();
+      } catch {
+        // RELEASE and close stop the producer too; the consumer still ends below.
+      }
+    }
+    await session.requestStop();
+    this.stream = null;
+  }
+
+  /** The status now, pushed to every window as `change`. */
+  private changed(change: StateChange['change']): Status {
+    const status = this.status();
+    this.emit('stateChanged', { change, status });
+    return status;
+  }
+
+  private emit<N extends ApiEventName>(name: N, payload: ApiEventPayload<N>): void {
+    for (const listener of this.listeners[name] as Set<EventListener<N>>) {
+      try {
+        listener({ ok: true, value: payload });
+      } catch {
+        // One broken window must not stop the others from hearing it.
+      }
+    }
+  }
+
   private status(): Status {
     let device: Status['device'] = null;
     try {
@@ -236,13 +326,17 @@ export class SharedMemoryService implements SharedMemoryApi {
         mappedSize: this.allocation.mappedSize,
       },
       driverService: this.driverServiceStatus,
+      stream: this.stream?.status() ?? null,
     };
   }
 
   private async refreshDriverService(): Promise<void> {
     if (!this.driverService) return;
+    const before = JSON.stringify(this.driverServiceStatus);
     try {
       this.driverServiceStatus = await this.driverService.status();
+      // Someone else started or stopped the driver: tell every window.
+      if (before !== 'null' && before !== JSON.stringify(this.driverServiceStatus)) this.changed('driver-service-changed');
     } catch (error) {
       this.driverServiceStatus = {
         state: 'unknown',

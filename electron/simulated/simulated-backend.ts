@@ -9,8 +9,17 @@ import type {
   DeviceHandle,
   DeviceInfo,
   DeviceOperation,
+  StreamChannel,
 } from '../backends/device-backend.js';
-import { SimulatedDriver, simulatedError, type OsFlavour, type SimulatedFile } from './simulated-driver.js';
+import { decodeStreamGeometry, encodeStreamStart } from '../stream/stream-start-struct.js';
+import { viewRingAccess } from '../stream/view-ring-access.js';
+import {
+  SimulatedDriver,
+  simulatedError,
+  type OsFlavour,
+  type SimulatedDriverOptions,
+  type SimulatedFile,
+} from './simulated-driver.js';
 
 export interface SimulatedBackendOptions {
   /** Whose OS errors to speak (default: this machine's). */
@@ -19,6 +28,9 @@ export interface SimulatedBackendOptions {
   driver?: SimulatedDriver;
   maxSize?: number;
   totalCap?: number;
+  /** The stream producer's clock and timer (tests drive them by hand). */
+  clock?: SimulatedDriverOptions['clock'];
+  scheduler?: SimulatedDriverOptions['scheduler'];
 }
 
 export const hostFlavour = (): OsFlavour => (process.platform === 'win32' ? 'windows' : 'linux');
@@ -57,6 +69,7 @@ class SimulatedHandle implements DeviceHandle {
       maxSize: Number(view.getBigUint64(16, true)),
       totalBytes: Number(view.getBigUint64(24, true)),
       allocations: view.getUint32(32, true),
+      features: view.getUint32(36, true),
     };
   }
 
@@ -121,6 +134,34 @@ class SimulatedHandle implements DeviceHandle {
     return this.file.read(byteOffset, length);
   }
 
+  startStream(rateHz: number, batch: number): StreamChannel {
+    const flavour = this.driver.flavour;
+    // Windows: an auto-reset event for the driver to set, as the Windows backend passes.
+    const event = flavour === 'windows' ? this.driver.createEvent() : 0n;
+    let reply: Uint8Array;
+    try {
+      reply = this.call(this.codes.STREAM_START, encodeStreamStart(rateHz, batch, event), STRUCT_SIZE.streamStart);
+    } catch (error) {
+      if (event) this.driver.closeEvent(event);
+      throw error;
+    }
+    const geometry = decodeStreamGeometry(reply);
+    const memory = this.allocation && this.driver.mappedMemory(this.allocation.userAddress);
+    const stream = this.file.stream;
+    if (!memory || !stream) throw simulatedError(flavour, 'stream-start', 'nothing-allocated');
+    return {
+      ring: viewRingAccess(memory, geometry),
+      wait: (timeoutMs) => stream.wait(timeoutMs),
+      close: () => {
+        if (event) this.driver.closeEvent(event);
+      },
+    };
+  }
+
+  stopStream(): void {
+    this.call(this.codes.STREAM_STOP, null, 0);
+  }
+
   release(): void {
     // Linux: unmap first, as the real backend does, so RELEASE frees the pages at once.
     if (this.driver.flavour === 'linux' && this.allocation) this.file.munmap(this.allocation.userAddress);
@@ -151,6 +192,8 @@ export function createSimulatedBackend(options: SimulatedBackendOptions = {}): S
       flavour: options.flavour ?? hostFlavour(),
       maxSize: options.maxSize,
       totalCap: options.totalCap,
+      clock: options.clock,
+      scheduler: options.scheduler,
     });
   return {
     kind: 'simulated',

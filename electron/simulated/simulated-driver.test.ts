@@ -2,34 +2,13 @@
 // flavours: the same table must come out as Linux errno and as Win32 errors.
 import { describe, expect, it } from 'vitest';
 import { LINUX_IOCTL, SEED_VALUES, STRUCT_SIZE, WINDOWS_IOCTL } from '../../api/device.js';
-import type { DeviceError } from '../backends/device-backend.js';
 import { createSimulatedBackend } from './simulated-backend.js';
-import { SimulatedDriver, type OsFlavour } from './simulated-driver.js';
+import { SimulatedDriver } from './simulated-driver.js';
 import { caughtDeviceError } from '../backends/caught-device-error.js';
+import { expectRowFor } from './expected-os-errors.js';
 
 const MiB = 1024 * 1024;
 
-/** The OS error each row of the contract's table must produce. */
-const EXPECTED: Record<OsFlavour, Record<string, [string, number]>> = {
-  linux: {
-    'invalid-parameter': ['EINVAL', 22],
-    'buffer-too-small': ['EFAULT', 14],
-    busy: ['EBUSY', 16],
-    'nothing-allocated': ['ENODATA', 61],
-    'no-resources': ['ENOMEM', 12],
-    'unknown-request': ['ENOTTY', 25],
-    'access-denied': ['EBADF', 9],
-  },
-  windows: {
-    'invalid-parameter': ['ERROR_INVALID_PARAMETER', 87],
-    'buffer-too-small': ['ERROR_INSUFFICIENT_BUFFER', 122],
-    busy: ['ERROR_BUSY', 170],
-    'nothing-allocated': ['ERROR_BAD_COMMAND', 22],
-    'no-resources': ['ERROR_NO_SYSTEM_RESOURCES', 1450],
-    'unknown-request': ['ERROR_INVALID_FUNCTION', 1],
-    'access-denied': ['ERROR_ACCESS_DENIED', 5],
-  },
-};
 
 const allocateBytes = (size: bigint): Uint8Array => {
   const bytes = new Uint8Array(STRUCT_SIZE.allocate);
@@ -48,13 +27,7 @@ const inspectBytes = (offset: bigint, count: number, reserved = 0): Uint8Array =
 
 describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (flavour) => {
   const codes = flavour === 'linux' ? LINUX_IOCTL : WINDOWS_IOCTL;
-  const expectRow = (error: DeviceError, row: string): void => {
-    const [name, code] = EXPECTED[flavour][row] ?? ['?', -1];
-    expect(error.kind).toBe(row);
-    expect(error.osName).toBe(name);
-    expect(error.osCode).toBe(code);
-    expect(error.message).toContain(`(${name}, ${code})`);
-  };
+  const expectRow = expectRowFor(flavour);
   const setup = (options: { maxSize?: number; totalCap?: number } = {}) => {
     const backend = createSimulatedBackend({ flavour, ...options });
     return { backend, driver: backend.driver };
@@ -72,7 +45,7 @@ describe.each(['linux', 'windows'] as const)('simulated driver, %s flavour', (fl
       const rest = handle.readValues(20, (8192 - 20) / 2);
       expect(rest.every((v) => v === 0)).toBe(true);
       const info = handle.query();
-      expect(info).toMatchObject({ abiVersion: 1, driverVersion: 0x10001, pageSize: 4096, maxSize: 64 * MiB });
+      expect(info).toMatchObject({ abiVersion: 1, driverVersion: 0x10001, pageSize: 4096, maxSize: 64 * MiB, features: 1 });
       expect(info.totalBytes).toBe(8192);
       expect(info.allocations).toBe(1);
     });

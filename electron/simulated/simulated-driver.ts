@@ -14,14 +14,24 @@ import {
   SHM_DEFAULT_MAX_SIZE,
   SHM_DEFAULT_TOTAL_CAP,
   SHM_DRIVER_VERSION,
+  SHM_FEATURE_STREAM,
   SHM_INSPECT_MAX,
+  STREAM_START_OFFSET,
   STRUCT_SIZE,
   WINDOWS_IOCTL,
   type IoctlName,
 } from '../../api/device.js';
+import { streamParameterProblem } from '../../api/stream-signal.js';
 import { DeviceError, type DeviceErrorKind, type DeviceOperation } from '../backends/device-backend.js';
 import { errnoError } from '../backends/linux-errors.js';
 import { WIN32_ERROR, win32Error } from '../backends/windows-errors.js';
+import {
+  intervalScheduler,
+  monotonicNs,
+  SimulatedStream,
+  type NanosecondClock,
+  type TickScheduler,
+} from './simulated-stream.js';
 
 export type OsFlavour = 'linux' | 'windows';
 
@@ -33,7 +43,7 @@ export type HandleAccess = 'read-write' | 'read-only' | 'write-only';
  * use; on any other handle they fail before any other check (CONTRACT.md
  * section 3, 2026-11-29): EBADF on Linux, ERROR_ACCESS_DENIED on Windows.
  */
-export const NEEDS_READ_WRITE: ReadonlySet<IoctlName> = new Set(['ALLOCATE', 'RELEASE']);
+export const NEEDS_READ_WRITE: ReadonlySet<IoctlName> = new Set(['ALLOCATE', 'RELEASE', 'STREAM_START', 'STREAM_STOP']);
 
 export const SIMULATED_PAGE_SIZE = 4096;
 
@@ -47,6 +57,8 @@ type ErrorRow =
   | 'unknown-request'
   | 'end-of-file'
   | 'handle-closed'
+  | 'would-block'
+  | 'stream-faulted'
   | 'access-denied';
 
 /** A Win32 error by name, its number from the Windows backend's table. */
@@ -63,6 +75,8 @@ const OS_ERRORS: Record<OsFlavour, Record<ErrorRow, { name: string; code: number
     // Linux reports end of file as a short read, never as an error.
     'end-of-file': { name: 'EINVAL', code: 22 },
     'handle-closed': { name: 'EBADF', code: 9 },
+    'would-block': { name: 'EAGAIN', code: 11 },
+    'stream-faulted': { name: 'EIO', code: 5 },
     // As write() on a read-only fd.
     'access-denied': { name: 'EBADF', code: 9 },
   },
@@ -75,6 +89,9 @@ const OS_ERRORS: Record<OsFlavour, Record<ErrorRow, { name: string; code: number
     'unknown-request': win32('ERROR_INVALID_FUNCTION'),
     'end-of-file': win32('ERROR_HANDLE_EOF'),
     'handle-closed': win32('ERROR_INVALID_HANDLE'),
+    // ReadFile with nothing unread returns 0 bytes on Windows; never an error.
+    'would-block': win32('ERROR_HANDLE_EOF'),
+    'stream-faulted': win32('ERROR_IO_DEVICE'),
     // The I/O manager checks the control code's access bits against the handle.
     'access-denied': win32('ERROR_ACCESS_DENIED'),
   },
@@ -89,6 +106,8 @@ const ROW_KIND: Record<ErrorRow, DeviceErrorKind> = {
   'unknown-request': 'unknown-request',
   'end-of-file': 'os-error',
   'handle-closed': 'handle-closed',
+  'would-block': 'would-block',
+  'stream-faulted': 'stream-faulted',
   'access-denied': 'access-denied',
 };
 
@@ -127,13 +146,22 @@ export interface SimulatedDriverOptions {
   maxSize?: number;
   /** Cap on all allocations together (default 256 MiB). */
   totalCap?: number;
+  /** The stream producer's clock (default: process.hrtime, the app's clock). */
+  clock?: NanosecondClock;
+  /** Runs the stream producer's ticks (default: setInterval). */
+  scheduler?: TickScheduler;
 }
 
 export class SimulatedDriver {
   readonly flavour: OsFlavour;
   readonly maxSize: number;
   readonly totalCap: number;
+  readonly clock: NanosecondClock;
+  readonly scheduler: TickScheduler;
   private totalBytes = 0;
+  /** Windows: the event handles this simulated process created (CreateEventW). */
+  private readonly events = new Map<bigint, { signalled: number }>();
+  private nextEvent = 0x1f4n;
   private liveAllocations = 0;
   private nextHandleId = 1;
   /** The simulated process's address space: user address -> mapped pages. */
@@ -143,6 +171,31 @@ export class SimulatedDriver {
     this.flavour = options.flavour;
     this.maxSize = options.maxSize ?? SHM_DEFAULT_MAX_SIZE;
     this.totalCap = options.totalCap ?? SHM_DEFAULT_TOTAL_CAP;
+    this.clock = options.clock ?? monotonicNs;
+    this.scheduler = options.scheduler ?? intervalScheduler;
+  }
+
+  /** Windows: an auto-reset event of this process, for STREAM_START's event_handle. */
+  createEvent(): bigint {
+    const handle = this.nextEvent;
+    this.nextEvent += 4n;
+    this.events.set(handle, { signalled: 0 });
+    return handle;
+  }
+
+  /** Windows CloseHandle on an event. */
+  closeEvent(handle: bigint): void {
+    this.events.delete(handle);
+  }
+
+  /** How often the driver set this event (tests). */
+  eventSignals(handle: bigint): number {
+    return this.events.get(handle)?.signalled ?? 0;
+  }
+
+  /** @internal The event object a handle names, if it is one. */
+  event(handle: bigint): { signalled: number } | null {
+    return this.events.get(handle) ?? null;
   }
 
   /** Opens a handle (CreateFile / open), for reading and writing unless told otherwise. */
@@ -208,6 +261,7 @@ export class SimulatedDriver {
     view.setBigUint64(16, BigInt(this.maxSize), true);
     view.setBigUint64(24, BigInt(this.totalBytes), true);
     view.setUint32(32, this.liveAllocations, true);
+    view.setUint32(36, SHM_FEATURE_STREAM, true);
     return bytes;
   }
 }
@@ -230,6 +284,8 @@ export class SimulatedFile {
   /** Linux: live mmap()s of this handle; they may outlive RELEASE and close. */
   private readonly mmaps = new Set<bigint>();
   private closed = false;
+  /** The stream of this allocation, from STREAM_START until RELEASE. */
+  private streamState: SimulatedStream | null = null;
   private readonly codes: Readonly<Record<IoctlName, number>>;
   readonly userAddress: bigint;
 
@@ -255,7 +311,7 @@ export class SimulatedFile {
    */
   ioctl(code: number, input: Uint8Array | null, output: Uint8Array | null): number {
     const name = (Object.keys(this.codes) as IoctlName[]).find((n) => this.codes[n] === code >>> 0);
-    const operation: DeviceOperation = name ? (name.toLowerCase() as DeviceOperation) : 'query';
+    const operation: DeviceOperation = name ? (name.toLowerCase().replace('_', '-') as DeviceOperation) : 'query';
     if (this.closed) this.fail(operation, 'handle-closed');
     if (!name) this.fail(operation, 'unknown-request');
     if (NEEDS_READ_WRITE.has(name) && this.access !== 'read-write') this.fail(operation, 'access-denied');
@@ -320,10 +376,63 @@ export class SimulatedFile {
         return STRUCT_SIZE.inspect;
       }
       case 'STREAM_START':
-      case 'STREAM_STOP':
-        // The simulated driver does not stream yet (QUERY's features say so).
-        this.fail(operation, 'unknown-request');
+        return this.streamStart(input, output);
+      case 'STREAM_STOP': {
+        if (!this.pages || !this.streamState) this.fail('stream-stop', 'nothing-allocated');
+        this.streamState.stop();
+        return 0;
+      }
     }
+  }
+
+  /** The stream of this handle's allocation, if one was started (tests and the backend's consumer). */
+  get stream(): SimulatedStream | null {
+    return this.streamState;
+  }
+
+  private streamStart(input: Uint8Array | null, output: Uint8Array | null): number {
+    const size = STRUCT_SIZE.streamStart;
+    if (!input || !output || input.byteLength < size || output.byteLength < size) {
+      this.fail('stream-start', 'buffer-too-small');
+    }
+    const request = new DataView(input.buffer, input.byteOffset, input.byteLength);
+    const rateHz = request.getUint32(STREAM_START_OFFSET.rateHz, true);
+    const batch = request.getUint32(STREAM_START_OFFSET.batch, true);
+    const eventHandle = request.getBigUint64(STREAM_START_OFFSET.eventHandle, true);
+    if (streamParameterProblem(rateHz, batch)) this.fail('stream-start', 'invalid-parameter');
+    let event: { signalled: number } | null = null;
+    if (this.driver.flavour === 'linux') {
+      if (eventHandle !== 0n) this.fail('stream-start', 'invalid-parameter');
+    } else if (eventHandle !== 0n) {
+      // ObReferenceObjectByHandle(..., UserMode, ...) fails for anything but this process's event.
+      event = this.driver.event(eventHandle);
+      if (!event) this.fail('stream-start', 'handle-closed');
+    }
+    if (!this.pages) this.fail('stream-start', 'nothing-allocated');
+    if (this.streamState) this.fail('stream-start', 'busy');
+    if (this.pages.memory.byteLength < 2 * SIMULATED_PAGE_SIZE) this.fail('stream-start', 'invalid-parameter');
+    const stream = new SimulatedStream(
+      this.pages.memory,
+      { rateHz, batch, pageSize: SIMULATED_PAGE_SIZE },
+      this.driver.clock,
+      this.driver.scheduler,
+      () => {
+        if (event) event.signalled += 1;
+      },
+    );
+    this.streamState = stream;
+    const reply = new DataView(output.buffer, output.byteOffset, output.byteLength);
+    if (output !== input) reply.setUint32(STREAM_START_OFFSET.rateHz, rateHz, true);
+    reply.setUint32(STREAM_START_OFFSET.capacity, stream.capacity, true);
+    reply.setUint32(STREAM_START_OFFSET.recordSize, STRUCT_SIZE.record, true);
+    reply.setBigUint64(STREAM_START_OFFSET.dataOffset, BigInt(stream.dataOffset), true);
+    return size;
+  }
+
+  /** Stops and forgets the stream before its pages go (RELEASE, close). */
+  private endStream(): void {
+    this.streamState?.stop();
+    this.streamState = null;
   }
 
   /**
@@ -359,12 +468,29 @@ export class SimulatedFile {
       this.fail('read-copy', 'invalid-parameter');
     }
     if (!this.pages) this.fail('read-copy', 'nothing-allocated');
+    if (this.streamState) return this.readRecords(length);
     const memory = this.pages.memory;
     if (byteOffset >= memory.byteLength) {
       if (this.driver.flavour === 'windows') this.fail('read-copy', 'end-of-file');
       return new Uint8Array(0);
     }
     return memory.slice(byteOffset, Math.min(memory.byteLength, byteOffset + length));
+  }
+
+  /**
+   * The copy path while a stream exists: whole records from tail, the offset
+   * ignored. This model never blocks: with nothing unread while the stream
+   * runs, Linux answers as O_NONBLOCK does (EAGAIN) and Windows with 0 bytes.
+   */
+  private readRecords(length: number): Uint8Array {
+    const stream = this.streamState;
+    if (!stream) return new Uint8Array(0);
+    if (length < STRUCT_SIZE.record) this.fail('read-copy', 'invalid-parameter');
+    if (stream.faulted) this.fail('read-copy', 'stream-faulted');
+    const records = stream.consume(Math.floor(length / STRUCT_SIZE.record));
+    if (records) return records;
+    if (stream.running && this.driver.flavour === 'linux') this.fail('read-copy', 'would-block');
+    return new Uint8Array(0);
   }
 
   /** CloseHandle / close: frees what the handle holds (a Linux mapping keeps its pages). */
@@ -377,6 +503,8 @@ export class SimulatedFile {
   private releasePages(): void {
     const pages = this.pages;
     if (!pages) return;
+    // The producer stops before any page goes: no tick touches freed pages.
+    this.endStream();
     // Windows unmaps the caller's view in RELEASE; a Linux mapping stays
     // until munmap and keeps the pages (and QUERY's counts) alive.
     if (this.driver.flavour === 'windows' && this.mappedAt !== null) {

@@ -10,6 +10,7 @@ import { MemoryInspector } from './components/memory-inspector.js';
 import { MemoryView } from './components/memory-view.js';
 import { NumberField } from './components/number-field.js';
 import { StatusPanel } from './components/status-panel.js';
+import { StreamPanel } from './components/stream-panel.js';
 import { VerificationResult } from './components/verification-result.js';
 import { parseCount, parseOffset, parseSize, parseValues, sizeAboveDriverMax, valueRoom, type Parsed } from './input/parse-number.js';
 import {
@@ -223,6 +224,13 @@ export function App({ api, transport }: { api: SharedMemoryApi; transport: Trans
           <MemoryInspector api={api} mappedSize={mappedSize} canWrite={canWrite(state)} onWrite={actions.write} />
         </div>
       </div>
+
+      <StreamPanel
+        api={api}
+        state={state}
+        onStart={(rateHz) => void actions.startStream(rateHz)}
+        onStop={() => void actions.stopStream()}
+      />
     </main>
   );
 }

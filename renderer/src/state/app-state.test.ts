@@ -18,9 +18,10 @@ import {
 
 const base: Status = {
   backend: { kind: 'simulated', reason: 'Simulated driver — the kernel driver is not installed', simulated: true },
-  device: { abiVersion: 1, driverVersion: 0x10000, pageSize: 4096, maxSize: 64 << 20, totalBytes: 0, allocations: 0 },
+  device: { abiVersion: 1, driverVersion: 0x10001, pageSize: 4096, maxSize: 64 << 20, totalBytes: 0, allocations: 0, features: 1 },
   allocation: null,
   driverService: null,
+  stream: null,
 };
 const held: Status = {
   ...base,

@@ -3,6 +3,7 @@
 // one request at a time. A failed request records the error and keeps
 // everything else (status, the view, the last verification) as it was.
 import type { ApiError, ApiName, Status, Values, Verification } from '../../../api/shared-memory-api.js';
+import { SHM_FEATURE_STREAM } from '../../../api/device.js';
 
 export type Operation = ApiName;
 
@@ -29,6 +30,9 @@ export type AppAction =
   | { type: 'allocated'; status: Status }
   | { type: 'released'; status: Status }
   | { type: 'driver-started'; status: Status }
+  | { type: 'status-pushed'; status: Status }
+  | { type: 'push-failed'; error: ApiError }
+  | { type: 'stream-changed'; status: Status }
   | { type: 'view-filled'; values: Values }
   | { type: 'values-written'; written: Values }
   | { type: 'verified'; verification: Verification }
@@ -85,6 +89,19 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     }
     case 'verified':
       return { ...state, pending: null, verification: action.verification, error: null };
+    case 'status-pushed': {
+      // Another window (or this one) changed the device: take its status; what
+      // was viewed belongs to other memory when the allocation changed.
+      const same = state.status?.allocation?.userAddress === action.status.allocation?.userAddress;
+      return same ? { ...state, status: action.status } : { ...state, status: action.status, view: null, verification: null };
+    }
+    case 'push-failed':
+      return { ...state, error: action.error };
+    case 'stream-changed': {
+      const stream = action.status.stream;
+      const notice = stream ? (stream.state === 'running' ? `Streaming ${stream.rateHz} records/s` : 'Stopped the stream') : null;
+      return { ...state, pending: null, status: action.status, error: null, notice };
+    }
     case 'error-dismissed':
       return { ...state, error: null };
   }
@@ -117,6 +134,37 @@ export const canVerify = (s: AppState): boolean => idle(s) && allocated(s);
 export const canStartDriver = (s: AppState): boolean =>
   idle(s) && !allocated(s) && s.status?.driverService?.canStart === true;
 export const canRefresh = (s: AppState): boolean => s.pending === null;
+
+/** Bytes streaming needs: the ring header's page and at least one page of records. */
+export const streamMinimumBytes = (s: AppState): number => 2 * (s.status?.device?.pageSize ?? 4096);
+
+/**
+ * Why Start stream is not possible now, in words for the window, or null
+ * when it is (CONTRACT.md 5.5: an allocation of two pages or more, no stream).
+ */
+export function streamStartBlocker(s: AppState): string | null {
+  const status = s.status;
+  if (!status) return 'Not connected to the app yet.';
+  const device = status.device;
+  if (device && (device.features & SHM_FEATURE_STREAM) === 0) {
+    return `This driver does not stream (version ${device.driverVersion >>> 16}.${device.driverVersion & 0xffff}); install driver 1.1 or later.`;
+  }
+  const minimum = streamMinimumBytes(s);
+  const allocation = status.allocation;
+  if (!allocation) return `Allocate memory of at least ${minimum} bytes (two pages) to stream: the ring's header takes the first page.`;
+  if (allocation.mappedSize < minimum) {
+    return `This allocation is one page; streaming needs at least ${minimum} bytes. Release memory and allocate more.`;
+  }
+  const stream = status.stream;
+  if (stream?.state === 'running') return 'A stream is running: Stop stream first.';
+  if (stream) {
+    return `The ${stream.state} stream keeps its ring until Release memory (the driver refuses a second start on one allocation): release and allocate again for a new stream.`;
+  }
+  return null;
+}
+
+export const canStartStream = (s: AppState): boolean => idle(s) && streamStartBlocker(s) === null;
+export const canStopStream = (s: AppState): boolean => idle(s) && s.status?.stream?.state === 'running';
 
 /** The one-word state the Status region leads with. */
 export function phaseLabel(s: AppState): string {

@@ -13,6 +13,8 @@ export interface SharedMemoryActions {
   verify: (offset: number, count: number) => Promise<void>;
   release: () => Promise<void>;
   startDriver: () => Promise<void>;
+  startStream: (rateHz: number) => Promise<void>;
+  stopStream: () => Promise<void>;
   dismissError: () => void;
 }
 
@@ -50,6 +52,9 @@ export function useSharedMemory(api: SharedMemoryApi): [AppState, SharedMemoryAc
         run('verify', () => api.verify({ offset, count }), (verification) => ({ type: 'verified', verification })),
       release: () => run('release', () => api.release({}), (status) => ({ type: 'released', status })),
       startDriver: () => run('startDriver', () => api.startDriver({}), (status) => ({ type: 'driver-started', status })),
+      startStream: (rateHz) =>
+        run('startStream', () => api.startStream({ rateHz }), (status) => ({ type: 'stream-changed', status })),
+      stopStream: () => run('stopStream', () => api.stopStream({}), (status) => ({ type: 'stream-changed', status })),
       dismissError: () => dispatch({ type: 'error-dismissed' }),
     };
   }, [api]);
@@ -58,6 +63,15 @@ export function useSharedMemory(api: SharedMemoryApi): [AppState, SharedMemoryAc
   useEffect(() => {
     void refresh();
   }, [refresh]);
+
+  // Live state: every change the service pushes (from any window) lands here.
+  useEffect(
+    () =>
+      api.subscribe('stateChanged', (event) =>
+        dispatch(event.ok ? { type: 'status-pushed', status: event.value.status } : { type: 'push-failed', error: event.error }),
+      ),
+    [api],
+  );
 
   return [state, actions];
 }

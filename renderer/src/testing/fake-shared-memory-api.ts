@@ -4,11 +4,15 @@
 // was, and was not, sent.
 import type {
   ApiError,
+  ApiEventName,
+  ApiEventPayload,
   ApiName,
   ApiResult,
   SharedMemoryApi,
   Status,
+  StreamStatus,
 } from '../../../api/shared-memory-api.js';
+import { defaultBatch } from '../../../api/stream-signal.js';
 import { SEED_VALUES } from '../../../api/device.js';
 
 const PAGE = 4096;
@@ -23,10 +27,16 @@ export interface FakeApi extends SharedMemoryApi {
   failNext: Partial<Record<ApiName, ApiError>>;
   simulated: boolean;
   driverService: Status['driverService'];
+  stream: StreamStatus | null;
+  /** Delivers a push to this window's subscribers, as another window or the driver would cause. */
+  push<N extends ApiEventName>(name: N, event: ApiResult<ApiEventPayload<N>>): void;
+  /** The status the fake would report now. */
+  status(): Status;
 }
 
 export function createFakeApi(): FakeApi {
   let requested = 0;
+  const listeners = new Map<ApiEventName, Set<(event: ApiResult<unknown>) => void>>();
   const fake: FakeApi = {
     calls: [],
     memory: null,
@@ -34,6 +44,18 @@ export function createFakeApi(): FakeApi {
     failNext: {},
     simulated: true,
     driverService: null,
+    stream: null,
+    push: (name, event) => {
+      for (const listener of [...(listeners.get(name) ?? [])]) listener(event);
+    },
+    status: () => status(),
+    subscribe: (name, listener) => {
+      let set = listeners.get(name);
+      if (!set) listeners.set(name, (set = new Set()));
+      const own = listener as (event: ApiResult<unknown>) => void;
+      set.add(own);
+      return () => set.delete(own);
+    },
     getStatus: (request) => answer('getStatus', request, () => ok(status())),
     allocate: (request) =>
       answer('allocate', request, () => {
@@ -68,12 +90,28 @@ export function createFakeApi(): FakeApi {
       answer('release', request, () => {
         if (!fake.memory) return nothing('release');
         fake.memory = null;
+        fake.stream = null;
         return ok(status());
       }),
     startDriver: (request) =>
       answer('startDriver', request, () => {
         fake.simulated = false;
         fake.driverService = { state: 'running', detail: 'Service SharedMemory is running', canStart: false };
+        return ok(status());
+      }),
+    startStream: (request) =>
+      answer('startStream', request, () => {
+        if (!fake.memory) return nothing('stream-start');
+        if (fake.stream) return streamBusy();
+        if (fake.memory.length * 2 < 2 * PAGE) return onePage();
+        const capacity = 2 ** Math.floor(Math.log2((fake.memory.length * 2 - PAGE) / 32));
+        fake.stream = { state: 'running', rateHz: request.rateHz, batch: request.batch ?? defaultBatch(request.rateHz), capacity };
+        return ok(status());
+      }),
+    stopStream: (request) =>
+      answer('stopStream', request, () => {
+        if (!fake.memory || !fake.stream) return nothing('stream-stop');
+        if (fake.stream.state === 'running') fake.stream = { ...fake.stream, state: 'stopped' };
         return ok(status());
       }),
   };
@@ -98,9 +136,18 @@ export function createFakeApi(): FakeApi {
       backend: fake.simulated
         ? { kind: 'simulated', reason: 'Simulated driver — the kernel driver is not installed (/dev/sharedmemory does not exist)', simulated: true }
         : { kind: 'linux', reason: 'Kernel driver (linux) — the device opened', simulated: false },
-      device: { abiVersion: 1, driverVersion: 0x10000, pageSize: PAGE, maxSize: MAX, totalBytes: mapped, allocations: fake.memory ? 1 : 0 },
+      device: {
+        abiVersion: 1,
+        driverVersion: 0x10001,
+        pageSize: PAGE,
+        maxSize: MAX,
+        totalBytes: mapped,
+        allocations: fake.memory ? 1 : 0,
+        features: 1,
+      },
       allocation: fake.memory ? { userAddress: '0x7f0000001000', requestedSize: requested, mappedSize: mapped } : null,
       driverService: fake.driverService,
+      stream: fake.stream,
     };
   }
 
@@ -141,5 +188,28 @@ const nothing = (operation: string): ApiResult<never> => ({
     osName: 'ENODATA',
     osCode: 61,
     hint: 'Allocate memory first.',
+  },
+});
+
+const streamBusy = (): ApiResult<never> => ({
+  ok: false,
+  error: {
+    operation: 'startStream',
+    kind: 'busy',
+    message: 'Start stream failed: a stream already exists on this allocation (EBUSY, 16). Stop the running stream first (Stop stream), or release the memory.',
+    osName: 'EBUSY',
+    osCode: 16,
+  },
+});
+
+const onePage = (): ApiResult<never> => ({
+  ok: false,
+  error: {
+    operation: 'startStream',
+    kind: 'invalid-parameter',
+    message:
+      'Start stream failed: the driver refused the rate or batch, or the allocation is a single page (streaming needs two) (EINVAL, 22).',
+    osName: 'EINVAL',
+    osCode: 22,
   },
 });

@@ -8,6 +8,7 @@ const status = {
   device: null,
   allocation: null,
   driverService: null,
+  stream: null,
 };
 
 function installBridge(overrides: Record<string, (request: unknown) => Promise<unknown>> = {}) {
@@ -15,6 +16,7 @@ function installBridge(overrides: Record<string, (request: unknown) => Promise<u
   for (const name of apiNames) {
     bridge[name] = vi.fn(overrides[name] ?? (() => Promise.resolve({ ok: true, value: status })));
   }
+  bridge.subscribe = vi.fn(() => () => undefined);
   Reflect.set(window, BRIDGE_KEY, bridge);
   return bridge;
 }

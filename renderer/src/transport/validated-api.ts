@@ -6,11 +6,16 @@
 import {
   apiDefinition,
   apiErrorSchema,
+  apiEventDefinition,
   apiNames,
   type ApiError,
+  type ApiEventName,
+  type ApiEventPayload,
   type ApiName,
   type ApiResult,
+  type RawSubscribe,
   type SharedMemoryApi,
+  type Unsubscribe,
 } from '../../../api/shared-memory-api.js';
 import { z } from 'zod';
 
@@ -77,9 +82,23 @@ async function callChecked(raw: RawCall, name: ApiName, request: unknown): Promi
   return { ok: true, value: value.data };
 }
 
-export function createValidatedApi(raw: RawCall): SharedMemoryApi {
+/** A push checked against its event's schema: the payload, or an error the window can show. */
+export function checkedPush<N extends ApiEventName>(name: N, payload: unknown): ApiResult<ApiEventPayload<N>> {
+  const parsed = apiEventDefinition[name].safeParse(payload);
+  if (parsed.success) return { ok: true, value: parsed.data as ApiEventPayload<N> };
+  return {
+    ok: false,
+    error: { operation: name, kind: 'invalid-push', message: `The app sent a malformed ${name} update: ${describeIssues(parsed.error)}` },
+  };
+}
+
+export function createValidatedApi(raw: RawCall, rawSubscribe: RawSubscribe): SharedMemoryApi {
   const entries = apiNames.map((name) => [name, (request: unknown) => callChecked(raw, name, request)] as const);
+  const subscribe = <N extends ApiEventName>(
+    name: N,
+    listener: (event: ApiResult<ApiEventPayload<N>>) => void,
+  ): Unsubscribe => rawSubscribe(name, (payload) => listener(checkedPush(name, payload)));
   // Each entry's request and response types follow from its schema pair; the
   // map over the names cannot express that per key, hence the one cast.
-  return Object.fromEntries(entries) as unknown as SharedMemoryApi;
+  return { ...Object.fromEntries(entries), subscribe } as unknown as SharedMemoryApi;
 }

@@ -7,6 +7,7 @@ const status: Status = {
   device: null,
   allocation: null,
   driverService: null,
+  stream: null,
 };
 
 type Listener = (event: { data: unknown }) => void;
@@ -213,5 +214,57 @@ describe('the browser-mode client', () => {
     sockets[0]!.emit('open');
     await vi.advanceTimersByTimeAsync(501);
     await expect(p).resolves.toMatchObject({ ok: false, error: { message: 'getStatus failed: no answer from the server within 0.5 s' } });
+  });
+
+  describe('pushes', () => {
+    const pushed = { change: 'allocated', status };
+
+    it('hands a valid push to its subscribers only, validated, and stops on unsubscribe', async () => {
+      const { api, sockets } = setup();
+      const heard: unknown[] = [];
+      const other: unknown[] = [];
+      const stop = api.subscribe('stateChanged', (event) => heard.push(event));
+      api.subscribe('streamUpdate', (event) => other.push(event));
+      await flush();
+      // Subscribing opens the socket: pushes need one.
+      expect(sockets).toHaveLength(1);
+      sockets[0]!.emit('open');
+      sockets[0]!.reply({ event: 'stateChanged', payload: pushed });
+      expect(heard).toEqual([{ ok: true, value: pushed }]);
+      expect(other).toEqual([]);
+      stop();
+      sockets[0]!.reply({ event: 'stateChanged', payload: pushed });
+      expect(heard).toHaveLength(1);
+    });
+
+    it('turns a malformed push into an error for the window, and calls keep working', async () => {
+      const { api, sockets } = setup();
+      const heard: { ok: boolean; error?: { kind: string; message: string } }[] = [];
+      api.subscribe('streamUpdate', (event) => heard.push(event as (typeof heard)[number]));
+      await flush();
+      sockets[0]!.emit('open');
+      sockets[0]!.reply({
+        event: 'streamUpdate',
+        payload: { state: 'running', statistics: { records: -1 }, points: { sequence: [1], sample: [] } },
+      });
+      expect(heard).toHaveLength(1);
+      expect(heard[0]).toMatchObject({ ok: false, error: { kind: 'invalid-push' } });
+      expect(heard[0]?.error?.message).toMatch(/malformed streamUpdate update/);
+      const pending = api.getStatus({});
+      await flush();
+      sockets[0]!.reply({ id: 1, result: { ok: true, value: status } });
+      await expect(pending).resolves.toEqual({ ok: true, value: status });
+    });
+
+    it('opens the socket again after it closed while someone listens', async () => {
+      vi.useFakeTimers();
+      const { api, sockets } = setup();
+      api.subscribe('stateChanged', () => undefined);
+      await vi.advanceTimersByTimeAsync(0);
+      sockets[0]!.emit('open');
+      sockets[0]!.emit('close');
+      await vi.advanceTimersByTimeAsync(1001);
+      expect(sockets).toHaveLength(2);
+    });
   });
 });

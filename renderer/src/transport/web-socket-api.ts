@@ -1,9 +1,10 @@
 // Browser mode's client: the SharedMemoryApi carried over one WebSocket to the
 // server (api/web-protocol.ts). The socket opens on the first call and again
 // after it closes; calls are matched to answers by id and time out rather
-// than hang.
-import { resultMessageSchema, TOKEN_QUERY_PARAM, WEB_SOCKET_PATH } from '../../../api/web-protocol.js';
-import type { ApiName, SharedMemoryApi } from '../../../api/shared-memory-api.js';
+// than hang. Pushes ({ event, payload }) go to the subscribers of that event;
+// while anyone is subscribed, a closed socket is opened again.
+import { eventMessageSchema, resultMessageSchema, TOKEN_QUERY_PARAM, WEB_SOCKET_PATH } from '../../../api/web-protocol.js';
+import type { ApiEventName, ApiName, RawSubscribe, SharedMemoryApi } from '../../../api/shared-memory-api.js';
 import { createValidatedApi, TransportError } from './validated-api.js';
 
 /** The part of the DOM WebSocket this client uses (the `ws` package's matches it too). */
@@ -20,6 +21,8 @@ export interface WebSocketApiOptions {
   createSocket?: SocketFactory;
   /** How long one call may wait for its answer. */
   timeoutMs?: number;
+  /** How long to wait before opening a closed socket again for the subscribers. */
+  reconnectMs?: number;
 }
 
 const RECONNECT_HINT = 'Check that `npm run start:web` is still running, then open the URL it printed (with its token).';
@@ -46,6 +49,10 @@ export function createWebSocketApi(options: WebSocketApiOptions): SharedMemoryAp
   let nextId = 1;
   let socket: SocketLike | null = null;
   let opened: Promise<SocketLike> | null = null;
+  const subscribers = new Map<ApiEventName, Set<(payload: unknown) => void>>();
+  const reconnectMs = options.reconnectMs ?? 1000;
+  let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  const hasSubscribers = (): boolean => [...subscribers.values()].some((set) => set.size > 0);
 
   const failAll = (error: Error): void => {
     for (const [id, p] of pending) {
@@ -61,6 +68,11 @@ export function createWebSocketApi(options: WebSocketApiOptions): SharedMemoryAp
       message = JSON.parse(typeof event.data === 'string' ? event.data : String(event.data));
     } catch {
       failAll(new TransportError('the server sent a message that is not JSON', RECONNECT_HINT));
+      return;
+    }
+    const push = eventMessageSchema.safeParse(message);
+    if (push.success) {
+      for (const listener of [...(subscribers.get(push.data.event) ?? [])]) listener(push.data.payload);
       return;
     }
     const parsed = resultMessageSchema.safeParse(message);
@@ -121,6 +133,13 @@ export function createWebSocketApi(options: WebSocketApiOptions): SharedMemoryAp
             );
         if (!isOpen) reject(error);
         failAll(error);
+        // Pushes only arrive over an open socket: keep one open while anyone listens.
+        if (hasSubscribers() && reconnectTimer === null) {
+          reconnectTimer = setTimeout(() => {
+            reconnectTimer = null;
+            if (hasSubscribers()) connect().catch(() => undefined);
+          }, reconnectMs);
+        }
       });
     });
     return opened;
@@ -139,7 +158,18 @@ export function createWebSocketApi(options: WebSocketApiOptions): SharedMemoryAp
     });
   };
 
-  return createValidatedApi(call);
+  const subscribe: RawSubscribe = (name, listener) => {
+    let set = subscribers.get(name);
+    if (!set) subscribers.set(name, (set = new Set()));
+    const own = (payload: unknown): void => listener(payload);
+    set.add(own);
+    connect().catch(() => undefined); // a failure shows on the next call
+    return () => {
+      set.delete(own);
+    };
+  };
+
+  return createValidatedApi(call, subscribe);
 }
 
 /** The URL without its token, for messages shown on screen. */
