@@ -4,7 +4,7 @@
 // keys, wheel, buttons or the position slider, a selection to copy or export,
 // edits through the same validated write call as Write values, and Watch
 // (an opt-in refresh that highlights what changed).
-import { useEffect, useId, useMemo, useState, type KeyboardEvent, type MouseEvent, type WheelEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import { readBytes } from '../../../api/mapping-bytes.js';
 import type { SharedMemoryApi } from '../../../api/shared-memory-api.js';
 import { parseOffset, toHex } from '../input/parse-number.js';
@@ -58,6 +58,21 @@ export function MemoryInspector({ api, mappedSize, canWrite, onWrite }: Props) {
     setMessage(null);
   }
 
+  // The wheel over the dump moves its rows, not the page: a non-passive
+  // listener, since React's onWheel cannot prevent the page from scrolling.
+  const gridRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const grid = gridRef.current;
+    if (!grid) return;
+    const onWheel = (event: globalThis.WheelEvent) => {
+      if (event.deltaY === 0) return;
+      event.preventDefault();
+      setTopRow((row) => clampTopRow(row + Math.sign(event.deltaY) * WHEEL_ROWS, mappedSize));
+    };
+    grid.addEventListener('wheel', onWheel, { passive: false });
+    return () => grid.removeEventListener('wheel', onWheel);
+  }, [mappedSize]);
+
   useEffect(() => {
     if (!watching || mappedSize === 0) return;
     const timer = setInterval(() => void refresh(), intervalMs);
@@ -91,10 +106,6 @@ export function MemoryInspector({ api, mappedSize, canWrite, onWrite }: Props) {
     if (!isPagingKey(event.key)) return;
     event.preventDefault();
     setTopRow(movedTopRow(topRow, event.key, mappedSize));
-  };
-  const onWheel = (event: WheelEvent<HTMLDivElement>) => {
-    if (event.deltaY === 0) return;
-    moveTo(topRow + Math.sign(event.deltaY) * WHEEL_ROWS);
   };
 
   const onJump = () => {
@@ -240,7 +251,7 @@ export function MemoryInspector({ api, mappedSize, canWrite, onWrite }: Props) {
           tabIndex={0}
           aria-activedescendant={selection && isSelected(selection.focus, { start: first, end }) ? `${id}-cell-${selection.focus}` : undefined}
           onKeyDown={onKeyDown}
-          onWheel={onWheel}
+          ref={gridRef}
         >
           <div role="row" className="inspector__row inspector__head" aria-rowindex={1}>
             <span role="columnheader" className="inspector__offset">
