@@ -322,7 +322,7 @@ export function MemoryInspector({ api, mappedSize, canWrite, onWrite }: Props) {
         <span data-testid="inspector-selection" aria-live="polite">
           {range
             ? `Selected ${toHex(range.start)}–${toHex(range.end - 1)} (${range.end - range.start} byte${range.end - range.start === 1 ? '' : 's'})`
-            : 'Click a value to select it; shift-click to extend.'}
+            : 'Click a value (or use Left/Right) to select it; Shift extends.'}
         </span>
         <div className="buttons">
           <button type="button" onClick={() => void copySelection()} disabled={!range}>
