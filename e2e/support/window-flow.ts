@@ -77,3 +77,19 @@ export async function runWindowFlow(page: Page, options: FlowOptions = {}): Prom
   await expect(w.view).toHaveValue('');
   await expect(w.alert).toHaveCount(0);
 }
+
+/** Opens the window at `url` and waits until its Status region shows a state. */
+export async function openWindowAt(page: Page, url: string): Promise<ReturnType<typeof windowParts>> {
+  await page.goto(url);
+  const w = windowParts(page);
+  await expect(w.status.getByTestId('status-state')).toHaveText(/^(Allocated|Not allocated)$/);
+  return w;
+}
+
+/** The user address the Status region shows, as a number. */
+export async function shownUserAddress(page: Page): Promise<bigint> {
+  const text = await windowParts(page).status.textContent();
+  const match = /User address\s*(0x[0-9a-f]+)/.exec(text ?? '');
+  if (!match?.[1]) throw new Error(`no user address in the Status region: ${text}`);
+  return BigInt(match[1]);
+}

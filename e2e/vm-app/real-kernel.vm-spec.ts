@@ -11,7 +11,8 @@ import { type Page } from '@playwright/test';
 import path from 'node:path';
 import { dropPushes } from '../support/stale-window.js';
 import { expectModerateStream, runStreamFlow, streamParts } from '../support/stream-flow.js';
-import { expectState, runWindowFlow, SEED_VIEW, windowParts } from '../support/window-flow.js';
+import type { windowParts } from '../support/window-flow.js';
+import { expectState, openWindowAt, runWindowFlow, SEED_VIEW, shownUserAddress } from '../support/window-flow.js';
 import { expect, test } from './vm-app-fixtures.js';
 import { isTotals, PROJECT_ROOT, type DeviceTotals, type GuestReply, type VmAppSession } from './vm-app-session.js';
 
@@ -57,19 +58,9 @@ async function expectNothingAllocated(vmApp: VmAppSession): Promise<void> {
 }
 
 async function openWindow(page: Page, vmApp: VmAppSession): Promise<ReturnType<typeof windowParts>> {
-  await page.goto(vmApp.url);
-  const w = windowParts(page);
-  await expect(w.status.getByTestId('status-state')).toHaveText(/^(Allocated|Not allocated)$/);
-  return w;
+  return openWindowAt(page, vmApp.url);
 }
 
-/** The user address the Status region shows, as a number. */
-async function shownUserAddress(page: Page): Promise<bigint> {
-  const text = await windowParts(page).status.textContent();
-  const match = /User address\s*(0x[0-9a-f]+)/.exec(text ?? '');
-  if (!match?.[1]) throw new Error(`no user address in the Status region: ${text}`);
-  return BigInt(match[1]);
-}
 
 test('the window is served from the guest and talks to the Linux kernel driver', async ({ page, vmApp }) => {
   const w = await openWindow(page, vmApp);

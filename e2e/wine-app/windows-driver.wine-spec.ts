@@ -9,7 +9,8 @@
 import { type Page } from '@playwright/test';
 import path from 'node:path';
 import { expectModerateStream, runStreamFlow, streamParts } from '../support/stream-flow.js';
-import { expectState, runWindowFlow, SEED_VIEW, windowParts } from '../support/window-flow.js';
+import type { windowParts } from '../support/window-flow.js';
+import { expectState, openWindowAt, runWindowFlow, SEED_VIEW, shownUserAddress } from '../support/window-flow.js';
 import { expect, test } from './wine-app-fixtures.js';
 import { PROJECT_ROOT, type WineAppSession } from './wine-app-session.js';
 
@@ -28,18 +29,9 @@ function expectTotals(wineApp: WineAppSession, totalBytes: number, allocations: 
 }
 
 async function openWindow(page: Page, wineApp: WineAppSession): Promise<ReturnType<typeof windowParts>> {
-  await page.goto(wineApp.url);
-  const w = windowParts(page);
-  await expect(w.status.getByTestId('status-state')).toHaveText(/^(Allocated|Not allocated)$/);
-  return w;
+  return openWindowAt(page, wineApp.url);
 }
 
-async function shownUserAddress(page: Page): Promise<bigint> {
-  const text = await windowParts(page).status.textContent();
-  const match = /User address\s*(0x[0-9a-f]+)/.exec(text ?? '');
-  if (!match?.[1]) throw new Error(`no user address in the Status region: ${text}`);
-  return BigInt(match[1]);
-}
 
 test('the window is served by Windows Node and talks to the Windows driver', async ({ page, wineApp }) => {
   const w = await openWindow(page, wineApp);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUGCHECK_MARKER, PROJECT_ROOT, WinePrefix } from './wine-prefix.mjs';
+import { BUGCHECK_MARKER, PROJECT_ROOT, WinePrefix, buildWin32Program } from './wine-prefix.mjs';
 import { winRun } from './windows-node.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), 'mm-self-test');
@@ -42,13 +42,12 @@ function build(out) {
       '-c', join(here, 'mm-misuse.c'), '-o', join(out, 'mm-misuse.o')]],
     ['clang', ['--target=x86_64-w64-windows-gnu', '-fuse-ld=lld', '-nostdlib', '-shared', '-Wl,--subsystem,native',
       '-Wl,--entry,DriverEntry', '-Wl,--dynamicbase', '-Wl,--nxcompat', '-Wl,--image-base,0x140000000', '-L', `${mingw}/lib`, join(out, 'mm-misuse.o'), '-lntoskrnl', '-o', sys]],
-    ['x86_64-w64-mingw32-gcc', ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', join(here, 'mm-misuse-client.c'),
-      '-o', join(out, 'mm-misuse-client.exe')]],
   ];
   for (const [command, args] of steps) {
     const r = spawnSync(command, args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${command} failed:\n${r.stdout}${r.stderr}`);
   }
+  buildWin32Program(join(here, 'mm-misuse-client.c'), join(out, 'mm-misuse-client.exe'));
   return sys;
 }
 

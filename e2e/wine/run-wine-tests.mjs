@@ -31,7 +31,7 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { runMmSelfTest } from './mm-self-test.mjs';
 import { fetchWindowsNode, prepareNodeRunDirectory, winRun as winRunIn } from './windows-node.mjs';
-import { BUGCHECK_MARKER, SERVICE_KEY, WinePrefix, buildClient, buildDriverPackage } from './wine-prefix.mjs';
+import { BUGCHECK_MARKER, SERVICE_KEY, WinePrefix, buildClient, buildDriverPackage, buildWin32Program } from './wine-prefix.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -75,28 +75,16 @@ async function buildPrograms() {
   for (const f of ['sharedmemory.sys', 'sharedmemory.inf']) cpSync(join(packageDir, f), join(run, 'package', f));
   buildClient(run);
   check(true, 'C client built with mingw-w64');
-  const cc = prefix.run(
-    'x86_64-w64-mingw32-gcc',
-    ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'driver', 'include'),
-      join(here, 'wine-scenarios.c'), '-o', join(run, 'wine-scenarios.exe')],
-    { env: process.env, cwd: root },
-  );
-  if (!check(cc.ok, 'the multi-process scenarios built with mingw-w64')) throw new Error(cc.out);
-  const fuzz = prefix.run(
-    'x86_64-w64-mingw32-gcc',
-    ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'driver', 'include'),
-      join(root, 'driver', 'windows', 'tests', 'fuzz.c'), '-o', join(run, 'fuzz.exe')],
-    { env: process.env, cwd: root },
-  );
-  if (!check(fuzz.ok, 'the Windows fuzzer built with mingw-w64')) throw new Error(fuzz.out);
-  // Streaming (contract section 5): the Win32 stream client.
-  const streamTest = prefix.run(
-    'x86_64-w64-mingw32-gcc',
-    ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'driver', 'include'),
-      join(root, 'driver', 'windows', 'tests', 'stream-test.c'), '-o', join(run, 'stream-test.exe')],
-    { env: process.env, cwd: root },
-  );
-  if (!check(streamTest.ok, 'the stream client (tests/stream-test.c) built with mingw-w64')) throw new Error(streamTest.out);
+  const programs = [
+    [join(here, 'wine-scenarios.c'), 'wine-scenarios.exe', 'the multi-process scenarios'],
+    [join(root, 'driver', 'windows', 'tests', 'fuzz.c'), 'fuzz.exe', 'the Windows fuzzer'],
+    // Streaming (contract section 5): the Win32 stream client.
+    [join(root, 'driver', 'windows', 'tests', 'stream-test.c'), 'stream-test.exe', 'the stream client (tests/stream-test.c)'],
+  ];
+  for (const [source, exe, what] of programs) {
+    buildWin32Program(source, join(run, exe));
+    check(true, `${what} built with mingw-w64`);
+  }
   const tsc = prefix.run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, 'tsconfig.json')], { env: process.env, cwd: root, timeout: 300 });
   if (!check(tsc.ok, 'the backend suite type-checks (strict)')) throw new Error(tsc.out);
   await build({

@@ -139,14 +139,18 @@ export function buildDriverPackage() {
   return dirname(sys);
 }
 
+/** A Win32 test program of this project, built with mingw-w64 against the shared header. */
+export function buildWin32Program(source, exe) {
+  mkdirSync(dirname(exe), { recursive: true });
+  const r = spawnSync('x86_64-w64-mingw32-gcc', ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror',
+    '-I', join(PROJECT_ROOT, 'driver', 'include'), source, '-o', exe], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${exe.split('/').at(-1)} did not build:\n${r.stdout}${r.stderr}`);
+  return exe;
+}
+
 /** The plain Win32 client, built with mingw-w64. */
 export function buildClient(into) {
-  const exe = join(into, 'shm-client.exe');
-  mkdirSync(into, { recursive: true });
-  const r = spawnSync('x86_64-w64-mingw32-gcc', ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror',
-    '-I', join(PROJECT_ROOT, 'driver', 'include'), join(PROJECT_ROOT, 'driver', 'windows', 'client', 'shm-client.c'), '-o', exe], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`shm-client.exe did not build:\n${r.stdout}${r.stderr}`);
-  return exe;
+  return buildWin32Program(join(PROJECT_ROOT, 'driver', 'windows', 'client', 'shm-client.c'), join(into, 'shm-client.exe'));
 }
 
 function main() {

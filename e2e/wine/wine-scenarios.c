@@ -13,34 +13,11 @@
  * for up to ten seconds where Windows would show them at once. Each check
  * prints "ok" or "FAIL"; the last line is "<suite>: N passed, N failed, 0 skipped".
  */
-#include <windows.h>
-#include <winioctl.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include "sharedmemory_ioctl.h"
+#include "../../driver/windows/client/shm-win32-checks.h"
 
-static int g_passed;
-static int g_failed;
-
-static void check(BOOL ok, const char *what, ...)
-{
-	va_list args;
-
-	va_start(args, what);
-	printf(ok ? "ok   " : "FAIL ");
-	vprintf(what, args);
-	printf("\n");
-	va_end(args);
-	fflush(stdout);
-	if (ok)
-		g_passed++;
-	else
-		g_failed++;
-}
-
-static HANDLE open_device(void)
+/* Inheritable, so that a child can be given it. */
+static HANDLE open_inheritable_device(void)
 {
 	SECURITY_ATTRIBUTES inherit = { .nLength = sizeof(inherit), .bInheritHandle = TRUE };
 
@@ -49,36 +26,21 @@ static HANDLE open_device(void)
 			   FILE_ATTRIBUTE_NORMAL, NULL);
 }
 
-static DWORD ioctl(HANDLE device, DWORD code, void *in, DWORD in_size, void *out, DWORD out_size)
-{
-	DWORD bytes = 0;
-
-	return DeviceIoControl(device, code, in, in_size, out, out_size, &bytes, NULL) ?
-		       0 : GetLastError();
-}
-
-static DWORD allocate(HANDLE device, UINT64 size, struct shm_allocate *result)
-{
-	memset(result, 0, sizeof(*result));
-	result->size = size;
-	return ioctl(device, SHM_IOCTL_ALLOCATE, result, sizeof(*result), result, sizeof(*result));
-}
-
 static DWORD release(HANDLE device)
 {
-	return ioctl(device, SHM_IOCTL_RELEASE, NULL, 0, NULL, 0);
+	return ioctl(device, SHM_IOCTL_RELEASE, NULL, 0, NULL, 0, NULL);
 }
 
 /* QUERY on a fresh handle: what every process sees. */
 static BOOL totals(UINT64 *bytes, UINT32 *allocations)
 {
 	struct shm_device_info info;
-	HANDLE probe = open_device();
+	HANDLE probe = open_inheritable_device();
 	DWORD error;
 
 	if (probe == INVALID_HANDLE_VALUE)
 		return FALSE;
-	error = ioctl(probe, SHM_IOCTL_QUERY, NULL, 0, &info, sizeof(info));
+	error = ioctl(probe, SHM_IOCTL_QUERY, NULL, 0, &info, sizeof(info), NULL);
 	CloseHandle(probe);
 	*bytes = info.total_bytes;
 	*allocations = info.allocations;
@@ -146,7 +108,7 @@ static int run_sizes(void)
 {
 	static const UINT64 sizes[] = { 1, 2, 4095, 4096, 4097, 3 * 4096 + 1, 1 << 20,
 					(16 << 20) + 2, SHM_DEFAULT_MAX_SIZE };
-	HANDLE device = open_device();
+	HANDLE device = open_inheritable_device();
 	unsigned i;
 
 	check(device != INVALID_HANDLE_VALUE, "open the device");
@@ -177,7 +139,7 @@ static int run_sizes(void)
 static int run_close(void)
 {
 	struct shm_allocate a;
-	HANDLE device = open_device();
+	HANDLE device = open_inheritable_device();
 	USHORT *values;
 
 	check(device != INVALID_HANDLE_VALUE && allocate(device, 1 << 20, &a) == 0,
@@ -206,7 +168,7 @@ static HANDLE spawn(const char *self, const char *arguments, BOOL suspended, PRO
 static int run_hold(HANDLE ready)
 {
 	struct shm_allocate a;
-	HANDLE device = open_device();
+	HANDLE device = open_inheritable_device();
 
 	if (device == INVALID_HANDLE_VALUE || allocate(device, 1 << 20, &a) != 0)
 		return 2;
@@ -238,7 +200,7 @@ static int run_kill(const char *self)
 	CloseHandle(pi.hProcess);
 	CloseHandle(pi.hThread);
 	check(totals_return_to_zero(), "the driver freed the dead process's memory: totals back to zero");
-	device = open_device();
+	device = open_inheritable_device();
 	check(device != INVALID_HANDLE_VALUE && allocate(device, 4096, &a) == 0 &&
 	      ((USHORT *)(ULONG_PTR)a.user_address)[0] == 10 && release(device) == 0,
 	      "the driver host still serves: ALLOCATE, 10 at the address, RELEASE");
@@ -251,7 +213,7 @@ static int run_duplicate_child(HANDLE device, const char *action)
 {
 	struct shm_inspect request = { .offset = 0, .count = SHM_SEED_COUNT };
 
-	if (ioctl(device, SHM_IOCTL_INSPECT, &request, sizeof(request), &request, sizeof(request)) != 0 ||
+	if (ioctl(device, SHM_IOCTL_INSPECT, &request, sizeof(request), &request, sizeof(request), NULL) != 0 ||
 	    request.values[0] != 0xCAFE || request.values[1] != 9)
 		return 3;
 	if (strcmp(action, "release") == 0)
@@ -301,7 +263,7 @@ static DWORD duplicate_into_child(const char *self, HANDLE device, const char *a
 static int run_duplicate(const char *self)
 {
 	struct shm_allocate a;
-	HANDLE device = open_device();
+	HANDLE device = open_inheritable_device();
 	DWORD code;
 
 	/* The other process releases what this one allocated. */

@@ -9,11 +9,7 @@
  *
  * Prints "ok"/"FAIL" lines and "mm-<case>: N passed, N failed, 0 skipped".
  */
-#include <windows.h>
-#include <winioctl.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
+#include "../../../driver/windows/client/shm-win32-checks.h"
 
 #define MISUSE(n) CTL_CODE(0x8001, 0x900 + (n), METHOD_BUFFERED, FILE_ANY_ACCESS)
 
@@ -38,25 +34,6 @@ static const char *const CASES[] = {
 	"correct", "foreign-unmap", "double-unmap", "free-kernel", "free-user", "system-map",
 	"iofreemdl", "exfreepool", "double-free", "raise", "handle",
 };
-
-static int g_passed;
-static int g_failed;
-
-static void check(BOOL ok, const char *what, ...)
-{
-	va_list args;
-
-	va_start(args, what);
-	printf(ok ? "ok   " : "FAIL ");
-	vprintf(what, args);
-	printf("\n");
-	va_end(args);
-	fflush(stdout);
-	if (ok)
-		g_passed++;
-	else
-		g_failed++;
-}
 
 int main(int argc, char **argv)
 {
