@@ -8,7 +8,7 @@
 //   node linux-backend-guest-check.mjs --missing   module unloaded: not installed, how to load
 import { parseArgs } from 'node:util';
 import { BackendUnavailableError, selectBackend } from '../service/backend-selection.js';
-import { LINUX_ERRORS, runServiceFlow } from '../service/service-flow-suite.js';
+import { caught, LINUX_ERRORS, runServiceFlow } from '../service/service-flow-suite.js';
 import { runStreamServiceFlow } from '../service/service-stream-suite.js';
 import { DeviceError } from './device-backend.js';
 import { createLinuxBackend } from './linux-backend.js';
@@ -20,15 +20,6 @@ function check(name: string, ok: boolean, detail = ''): void {
   if (ok) passed++;
   else failed++;
   console.log(`${ok ? 'ok  ' : 'FAIL'} node-backend: ${name}${ok || !detail ? '' : `: ${detail}`}`);
-}
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return null;
 }
 
 async function wholeFlow(): Promise<void> {

@@ -25,7 +25,8 @@ function sameArray(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-function caught(fn: () => unknown): unknown {
+/** What `fn` threw, or null when it returned. */
+export function caught(fn: () => unknown): unknown {
   try {
     fn();
   } catch (error) {
